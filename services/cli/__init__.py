@@ -1,0 +1,5 @@
+"""The `dti` command."""
+
+from services.cli.main import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,49 @@
+"""`dti rules check` and `dti rules explain`: what an analyst runs after editing a rules file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shared.rules.explain import explain_indicator
+from shared.rules.loader import check_files, load_ruleset
+from shared.rules.problems import RulesInvalid
+
+rules_app = typer.Typer(help="Check and explain the rules files / Kiểm tra và giải thích tệp quy tắc",
+                        no_args_is_help=True)
+DEFAULT_RULES = Path("rules")
+
+
+@rules_app.command("check")
+def check(files: Annotated[list[Path], typer.Argument(help="rules files or the rules directory")]) -> None:
+    """Exit 0 when every file is valid; otherwise print FILE:LINE:COL: message for each problem."""
+    problems = check_files(files)
+    for line in problems:
+        typer.echo(line)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) / {len(problems)} lỗi", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"OK: {len(files)} file(s) valid / hợp lệ", err=True)
+
+
+@rules_app.command("explain")
+def explain(
+    code: Annotated[str, typer.Argument(help="indicator code, e.g. HDCQS.01")],
+    rules: Annotated[Path, typer.Option("--rules", help="manifest or rules directory")] = DEFAULT_RULES,
+    framework: Annotated[str | None, typer.Option("--framework", help="framework code")] = None,
+) -> None:
+    """Print an indicator's formula, targets, curve, points and owner, in Vietnamese with English."""
+    try:
+        rs = load_ruleset(rules)
+    except RulesInvalid as exc:
+        for p in exc.problems:
+            typer.echo(str(p), err=True)
+        raise typer.Exit(1) from exc
+    found = [fw for fw in rs.frameworks.values() if code in fw.indicators and framework in (None, fw.code)]
+    if not found:
+        typer.echo(f"unknown indicator '{code}' / không có chỉ số '{code}'", err=True)
+        raise typer.Exit(1)
+    for fw in found:
+        typer.echo(explain_indicator(rs, fw, fw.indicators[code]))

@@ -1,0 +1,551 @@
+"""Parse a framework file (Decision 922, Decision 405, or any other): indicators, main indicators, pillars, index.
+
+Checks everything an analyst can get wrong that would otherwise surface as a wrong score: references to
+unknown metrics, departments, levels or codes; duplicate codes; points and weights that do not add up to
+what the file declares; cycles between composites; percentages out of range; levels with units but no target.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.rules.fields import (
+    as_bool,
+    as_choice,
+    as_int,
+    as_number,
+    as_quantity,
+    as_str,
+    check_keys,
+    expect_list,
+    expect_map,
+    req,
+)
+from shared.rules.model import (
+    Baseline,
+    Catalog,
+    Composite,
+    Curve,
+    Formula,
+    Framework,
+    Goal,
+    Indicator,
+    Latest,
+    Linear,
+    MainIndicator,
+    OrgTree,
+    PerCapita,
+    Ratio,
+    RatioToTarget,
+    Reporting,
+    ShareOfUnits,
+    Steps,
+    Sum,
+    YesNo,
+)
+from shared.rules.problems import Location, Problems
+from shared.rules.source import Node
+
+_EPS = 1e-9
+_FRAMEWORK_KEYS = {
+    "kind", "code", "name", "name_en", "decision", "note", "scale", "years", "missing_data", "min_coverage",
+    "trajectory_tolerance", "goal", "main_indicators", "indicators", "pillars", "index",
+}
+_INDICATOR_KEYS = {
+    "code", "main", "name", "name_en", "official", "formula", "unit", "direction", "levels", "targets",
+    "baseline", "curve", "points", "owner", "reporting", "tolerance", "note", "source",
+}
+_FORMULA_KINDS = ("ratio", "sum", "latest", "per_capita", "share_of_units")
+_CURVES = ("linear", "ratio", "steps", "yes_no")
+
+
+class _Ctx:
+    def __init__(self, problems: Problems, catalog: Catalog | None, tree: OrgTree | None) -> None:
+        self.p = problems
+        self.catalog = catalog
+        self.tree = tree
+
+    def metric(self, node: Node | None, what: str) -> str | None:
+        code = as_str(node, self.p, what)
+        if code is None or node is None:
+            return None
+        if self.catalog is not None and code not in self.catalog.metrics:
+            self.p.add(node.loc, f"{what}: unknown metric '{code}'")
+        return code
+
+    def department(self, node: Node | None, what: str) -> str | None:
+        code = as_str(node, self.p, what)
+        if code is None or node is None:
+            return None
+        if self.catalog is not None and code not in self.catalog.departments:
+            self.p.add(node.loc, f"{what}: unknown department '{code}'")
+        return code
+
+    def level(self, node: Node | None, what: str) -> str | None:
+        lv = as_str(node, self.p, what)
+        if lv is None or node is None:
+            return None
+        if self.tree is not None and lv not in self.tree.levels:
+            self.p.add(node.loc, f"{what}: unknown level '{lv}' (levels: {', '.join(self.tree.levels)})")
+            return None
+        return lv
+
+
+def parse_framework(root: Node, problems: Problems, catalog: Catalog | None,
+                    tree: OrgTree | None, file: str) -> Framework | None:
+    ctx = _Ctx(problems, catalog, tree)
+    check_keys(root, _FRAMEWORK_KEYS, problems, "framework")
+    code = as_str(req(root, "code", problems, "framework"), problems, "code")
+    name = as_str(req(root, "name", problems, "framework"), problems, "name") or ""
+    name_en = as_str(root.get("name_en"), problems, "name_en") or ""
+    scale = as_number(req(root, "scale", problems, "framework"), problems, "scale")
+    years = _years(root, problems)
+    missing = as_choice(root.get("missing_data"), ("zero", "rescale"), problems, "missing_data") or "zero"
+    min_cov = as_number(root.get("min_coverage"), problems, "min_coverage") or 0.0
+    mc_node = root.get("min_coverage")
+    if mc_node is not None and not 0.0 <= min_cov <= 1.0:
+        problems.add(mc_node.loc, "min_coverage must lie between 0 and 1")
+    tol_node = root.get("trajectory_tolerance")
+    tolerance = as_quantity(tol_node, True, problems, "trajectory_tolerance") if tol_node else 0.05
+    goal = _goal(root.get("goal"), problems)
+
+    codes: dict[str, Location] = {}
+
+    def claim(code_: str, loc: Location) -> bool:
+        if code_ in codes:
+            problems.add(loc, f"duplicate code '{code_}' (first defined at {codes[code_]})")
+            return False
+        codes[code_] = loc
+        return True
+
+    mains: dict[str, tuple[MainIndicator, Location, Location]] = {}
+    mnode = req(root, "main_indicators", problems, "framework")
+    if expect_list(mnode, problems, "main_indicators"):
+        assert mnode is not None
+        for el in mnode.elements():
+            if not expect_map(el, problems, "main indicator"):
+                continue
+            check_keys(el, {"code", "name", "name_en", "points", "owner", "note"}, problems, "main indicator")
+            cnode = req(el, "code", problems, "main indicator")
+            mcode = as_str(cnode, problems, "code")
+            mname = as_str(req(el, "name", problems, "main indicator"), problems, "name")
+            pnode = req(el, "points", problems, "main indicator")
+            pts = as_number(pnode, problems, "points")
+            owner = ctx.department(el.get("owner"), "owner")
+            if mcode is None or cnode is None or mname is None or pts is None or pnode is None:
+                continue
+            if claim(mcode, cnode.loc):
+                name_en_m = as_str(el.get("name_en"), problems, "name_en") or ""
+                mains[mcode] = (MainIndicator(mcode, mname, name_en_m, pts, owner, ()), pnode.loc, cnode.loc)
+
+    indicators: dict[str, Indicator] = {}
+    inode = req(root, "indicators", problems, "framework")
+    main_members: dict[str, list[str]] = {m: [] for m in mains}
+    if expect_list(inode, problems, "indicators"):
+        assert inode is not None
+        for el in inode.elements():
+            ind = _indicator(el, ctx, tolerance if tolerance is not None else 0.05, mains)
+            if ind is None:
+                continue
+            cnode = el.get("code")
+            if claim(ind.code, cnode.loc if cnode else el.loc):
+                indicators[ind.code] = ind
+                if ind.main in main_members:
+                    main_members[ind.main].append(ind.code)
+
+    for mcode, (m, ploc, _cloc) in list(mains.items()):
+        members = tuple(main_members[mcode])
+        total = sum(indicators[c].points for c in members)
+        if abs(total - m.points) > _EPS:
+            problems.add(ploc, f"main indicator '{mcode}' declares {_fmt(m.points)} points but its indicators "
+                               f"add up to {_fmt(total)}")
+        mains[mcode] = (MainIndicator(m.code, m.name, m.name_en, m.points, m.owner, members), ploc, _cloc)
+
+    pillars: dict[str, Composite] = {}
+    pillar_nodes: dict[str, Node] = {}
+    pnode_list = root.get("pillars")
+    if pnode_list is not None and expect_list(pnode_list, problems, "pillars"):
+        for el in pnode_list.elements():
+            if not expect_map(el, problems, "pillar"):
+                continue
+            check_keys(el, {"code", "name", "name_en", "total", "weights", "note"}, problems, "pillar")
+            cnode = req(el, "code", problems, "pillar")
+            comp = _composite(el, problems, "pillar")
+            if comp is None or cnode is None:
+                continue
+            if claim(comp.code, cnode.loc):
+                pillars[comp.code] = comp
+                pillar_nodes[comp.code] = el
+
+    index_node = req(root, "index", problems, "framework")
+    index: Composite | None = None
+    if expect_map(index_node, problems, "index"):
+        assert index_node is not None
+        check_keys(index_node, {"total", "weights", "name", "name_en", "note"}, problems, "index")
+        index = _composite(index_node, problems, "index", default_code="DTI")
+
+    # references in weights
+    for pcode, comp in pillars.items():
+        _check_refs(comp, pillar_nodes[pcode], mains, indicators, pillars, problems, allow_pillars=True)
+    if index is not None and index_node is not None:
+        _check_refs(index, index_node, mains, indicators, pillars, problems, allow_pillars=True)
+    _check_cycles(pillars, pillar_nodes, problems)
+
+    if code is None or scale is None or years is None or index is None or tolerance is None:
+        return None
+    return Framework(
+        code=code, name=name, name_en=name_en, scale=scale, years=years,
+        missing_data=missing,  # type: ignore[arg-type]
+        min_coverage=min_cov, tolerance=tolerance, goal=goal,
+        main_indicators={k: v[0] for k, v in mains.items()}, indicators=indicators,
+        pillars=pillars, index=index, file=file,
+    )
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _years(root: Node, problems: Problems) -> tuple[int, int] | None:
+    node = req(root, "years", problems, "framework")
+    if not expect_list(node, problems, "years"):
+        return None
+    assert node is not None
+    vals = [as_int(el, problems, "year") for el in node.elements()]
+    if len(vals) != 2 or None in vals:
+        problems.add(node.loc, "years must be [first, last], e.g. [2022, 2030]")
+        return None
+    a, b = vals
+    assert a is not None and b is not None
+    if a > b:
+        problems.add(node.loc, f"years: first year {a} is after last year {b}")
+        return None
+    return (a, b)
+
+
+def _goal(node: Node | None, problems: Problems) -> Goal | None:
+    if node is None or not expect_map(node, problems, "goal"):
+        return None
+    check_keys(node, {"year", "value", "note"}, problems, "goal")
+    year = as_int(req(node, "year", problems, "goal"), problems, "goal year")
+    vnode = req(node, "value", problems, "goal")
+    value = as_number(vnode, problems, "goal value")
+    if value is not None and vnode is not None and not 0.0 <= value <= 1.0:
+        problems.add(vnode.loc, "goal value is a DTI value and must lie between 0 and 1")
+        return None
+    note = as_str(node.get("note"), problems, "note") or ""
+    return Goal(year, value, note) if year is not None and value is not None else None
+
+
+def _composite(el: Node, problems: Problems, what: str, default_code: str | None = None) -> Composite | None:
+    code = as_str(el.get("code"), problems, "code") if default_code is None else default_code
+    if default_code is None and el.get("code") is None:
+        return None
+    name = as_str(el.get("name"), problems, "name") or (code or "")
+    name_en = as_str(el.get("name_en"), problems, "name_en") or ""
+    tnode = req(el, "total", problems, what)
+    total = as_number(tnode, problems, "total")
+    wnode = req(el, "weights", problems, what)
+    weights: dict[str, float] = {}
+    if expect_map(wnode, problems, "weights"):
+        assert wnode is not None
+        for k, v in wnode.items():
+            w = as_number(v, problems, f"weight of '{k}'")
+            if w is None:
+                continue
+            if w < 0:
+                problems.add(v.loc, f"weight of '{k}' cannot be negative")
+                continue
+            weights[str(k)] = w
+    if total is not None and tnode is not None and weights and abs(sum(weights.values()) - total) > 1e-6:
+        problems.add(tnode.loc, f"{what} '{code}' declares a total of {_fmt(total)} but its weights add up to "
+                                f"{_fmt(sum(weights.values()))}")
+    if code is None or total is None:
+        return None
+    if total <= 0 and tnode is not None:
+        problems.add(tnode.loc, f"{what} '{code}' total must be positive")
+        return None
+    return Composite(code, name, name_en, total, weights)
+
+
+def _check_refs(comp: Composite, node: Node, mains: dict[str, Any], indicators: dict[str, Indicator],
+                pillars: dict[str, Composite], problems: Problems, allow_pillars: bool) -> None:
+    wnode = node.get("weights")
+    if wnode is None:
+        return
+    for k, _v in wnode.items():
+        key = str(k)
+        if key in mains or key in indicators or (allow_pillars and key in pillars and key != comp.code):
+            continue
+        problems.add(wnode.key_loc(k), f"'{comp.code}' weighs unknown code '{key}' "
+                                       f"(not a main indicator, indicator or pillar of this framework)")
+
+
+def _check_cycles(pillars: dict[str, Composite], nodes: dict[str, Node], problems: Problems) -> None:
+    state: dict[str, int] = {}
+
+    def visit(code: str, path: list[str]) -> None:
+        state[code] = 1
+        for ref in pillars[code].weights:
+            if ref not in pillars:
+                continue
+            if state.get(ref) == 1:
+                cycle = " -> ".join([*path[path.index(ref):], ref]) if ref in path else f"{code} -> {ref}"
+                wnode = nodes[code].get("weights")
+                loc = wnode.key_loc(ref) if wnode is not None else nodes[code].loc
+                problems.add(loc, f"cycle between pillars: {cycle}")
+            elif state.get(ref) is None:
+                visit(ref, [*path, ref])
+        state[code] = 2
+
+    for code in pillars:
+        if code not in state:
+            visit(code, [code])
+
+
+def _indicator(el: Node, ctx: _Ctx, default_tol: float,
+               mains: dict[str, tuple[MainIndicator, Location, Location]]) -> Indicator | None:
+    p = ctx.p
+    if not expect_map(el, p, "indicator"):
+        return None
+    check_keys(el, _INDICATOR_KEYS, p, "indicator")
+    code = as_str(req(el, "code", p, "indicator"), p, "code")
+    what = f"indicator '{code}'" if code else "indicator"
+    main_node = req(el, "main", p, what)
+    main = as_str(main_node, p, "main")
+    if main is not None and main_node is not None and main not in mains:
+        p.add(main_node.loc, f"{what}: unknown main indicator '{main}'")
+    name = as_str(req(el, "name", p, what), p, "name")
+    name_en = as_str(el.get("name_en"), p, "name_en") or ""
+    official = as_bool(el.get("official"), p, "official") or False
+    unit = as_str(req(el, "unit", p, what), p, "unit") or "number"
+    percent = unit == "percent"
+    direction = as_choice(el.get("direction"), ("higher", "lower"), p, "direction") or "higher"
+    levels = _levels(el.get("levels"), ctx)
+    formula = _formula(req(el, "formula", p, what), ctx, percent)
+    targets = _targets(req(el, "targets", p, what), ctx, percent, levels, what)
+    baseline = _baseline(el.get("baseline"), ctx, percent, levels)
+    curve = _curve(req(el, "curve", p, what), ctx, percent)
+    pnode = req(el, "points", p, what)
+    points = as_number(pnode, p, "points")
+    if points is not None and pnode is not None and points < 0:
+        p.add(pnode.loc, "points cannot be negative")
+    owner = ctx.department(req(el, "owner", p, what), "owner")
+    reporting = _reporting(el.get("reporting"), p)
+    tnode = el.get("tolerance")
+    tol = as_quantity(tnode, True, p, "tolerance") if tnode is not None else default_tol
+    if isinstance(formula, ShareOfUnits) and ctx.tree is not None:
+        lv_order = ctx.tree.levels
+        for lv in levels:
+            if lv_order.index(lv) >= lv_order.index(formula.level):
+                p.add(el.get("levels").loc if el.get("levels") else el.loc,  # type: ignore[union-attr]
+                      f"{what}: a share of '{formula.level}' units cannot be scored at level '{lv}'")
+    if (code is None or main is None or name is None or formula is None or targets is None or curve is None
+            or points is None or owner is None or tol is None):
+        return None
+    return Indicator(code, main, name, name_en, official, formula, unit,
+                     direction,  # type: ignore[arg-type]
+                     levels, targets, baseline, curve, points, owner, reporting, tol, el.loc)
+
+
+def _levels(node: Node | None, ctx: _Ctx) -> frozenset[str]:
+    if node is None:
+        return frozenset(ctx.tree.levels) if ctx.tree is not None else frozenset()
+    if not expect_list(node, ctx.p, "levels"):
+        return frozenset()
+    out = {lv for el in node.elements() if (lv := ctx.level(el, "levels")) is not None}
+    if not out:
+        ctx.p.add(node.loc, "levels must name at least one level")
+    return frozenset(out)
+
+
+def _formula(node: Node | None, ctx: _Ctx, percent: bool) -> Formula | None:
+    p = ctx.p
+    if node is None or not expect_map(node, p, "formula"):
+        return None
+    kinds = [k for k, _ in node.items() if k in _FORMULA_KINDS]
+    check_keys(node, {*_FORMULA_KINDS, "scale"}, p, "formula")
+    if len(kinds) != 1:
+        p.add(node.loc, f"formula must have exactly one of {', '.join(_FORMULA_KINDS)}")
+        return None
+    scale = as_number(node.get("scale"), p, "scale")
+    scale = 1.0 if scale is None else scale
+    kind = kinds[0]
+    body = node.get(kind)
+    assert body is not None
+    if kind == "ratio":
+        if not expect_map(body, p, "ratio"):
+            return None
+        check_keys(body, {"numerator", "denominator"}, p, "ratio")
+        num = ctx.metric(req(body, "numerator", p, "ratio"), "numerator")
+        den = ctx.metric(req(body, "denominator", p, "ratio"), "denominator")
+        return Ratio(num, den, scale) if num and den else None
+    if kind == "sum":
+        if not expect_list(body, p, "sum"):
+            return None
+        terms = [ctx.metric(el, "sum term") for el in body.elements()]
+        if not terms:
+            p.add(body.loc, "sum needs at least one metric")
+        return Sum(tuple(t for t in terms if t), scale) if terms and all(terms) else None
+    if kind == "latest":
+        m = ctx.metric(body, "latest")
+        return Latest(m, scale) if m else None
+    if kind == "per_capita":
+        if not expect_map(body, p, "per_capita"):
+            return None
+        check_keys(body, {"metric", "per", "scale"}, p, "per_capita")
+        m = ctx.metric(req(body, "metric", p, "per_capita"), "metric")
+        per = as_choice(req(body, "per", p, "per_capita"), ("population", "households"), p, "per")
+        inner = as_number(body.get("scale"), p, "scale")
+        return PerCapita(m, per, scale * (1.0 if inner is None else inner)) if m and per else None  # type: ignore[arg-type]
+    # share_of_units
+    if not expect_map(body, p, "share_of_units"):
+        return None
+    check_keys(body, {"level", "metric", "op", "threshold"}, p, "share_of_units")
+    lv = ctx.level(req(body, "level", p, "share_of_units"), "level")
+    m = ctx.metric(req(body, "metric", p, "share_of_units"), "metric")
+    op = as_choice(body.get("op"), (">=", ">", "<=", "<", "=="), p, "op") or ">="
+    thr = as_number(req(body, "threshold", p, "share_of_units"), p, "threshold")
+    if lv is None or m is None or thr is None:
+        return None
+    return ShareOfUnits(lv, m, op, thr, scale)  # type: ignore[arg-type]
+
+
+def _year_map(node: Node, ctx: _Ctx, percent: bool, what: str) -> tuple[tuple[int, float], ...] | None:
+    if not expect_map(node, ctx.p, what):
+        return None
+    out: list[tuple[int, float]] = []
+    ok = True
+    for k, v in node.items():
+        if not isinstance(k, int) or isinstance(k, bool):
+            ctx.p.add(node.key_loc(k), f"{what}: '{k}' is not a year")
+            ok = False
+            continue
+        q = as_quantity(v, percent, ctx.p, f"{what} {k}")
+        if q is None:
+            ok = False
+            continue
+        out.append((k, q))
+    if not out and ok:
+        ctx.p.add(node.loc, f"{what} names no year")
+        return None
+    return tuple(sorted(out)) if ok else None
+
+
+def _targets(node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str],
+             what: str) -> dict[str, tuple[tuple[int, float], ...]] | None:
+    if node is None or not expect_map(node, ctx.p, "targets"):
+        return None
+    keys = [k for k, _ in node.items()]
+    if keys and all(isinstance(k, int) and not isinstance(k, bool) for k in keys):
+        series = _year_map(node, ctx, percent, "target")
+        return None if series is None else {lv: series for lv in levels}
+    out: dict[str, tuple[tuple[int, float], ...]] = {}
+    ok = True
+    for k, v in node.items():
+        lv = str(k)
+        if ctx.tree is not None and lv not in ctx.tree.levels:
+            ctx.p.add(node.key_loc(k), f"targets: '{k}' is neither a year nor a level "
+                                       f"({', '.join(ctx.tree.levels)})")
+            ok = False
+            continue
+        series = _year_map(v, ctx, percent, f"target for {lv}")
+        if series is None:
+            ok = False
+            continue
+        out[lv] = series
+    with_units = ctx.tree.levels_with_units() if ctx.tree is not None else set(levels)
+    for lv in sorted(levels & with_units):
+        if lv not in out and ok:
+            ctx.p.add(node.loc, f"{what}: no target for level '{lv}', which has units and where the indicator "
+                                f"is scored")
+            ok = False
+    return out if ok else None
+
+
+def _baseline(node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str]) -> Baseline | None:
+    if node is None or not expect_map(node, ctx.p, "baseline"):
+        return None
+    check_keys(node, {"year", "value", "note", "source"}, ctx.p, "baseline")
+    year = as_int(req(node, "year", ctx.p, "baseline"), ctx.p, "baseline year")
+    vnode = req(node, "value", ctx.p, "baseline")
+    if vnode is None or year is None:
+        return None
+    by_level: dict[str, float] = {}
+    if vnode.is_map:
+        for k, v in vnode.items():
+            lv = ctx.level(Node(str(k), vnode.key_loc(k)), "baseline level")
+            q = as_quantity(v, percent, ctx.p, f"baseline for {k}")
+            if lv is not None and q is not None:
+                by_level[lv] = q
+    else:
+        q = as_quantity(vnode, percent, ctx.p, "baseline value")
+        if q is None:
+            return None
+        by_level = dict.fromkeys(levels, q)
+    return Baseline(year, by_level)
+
+
+def _curve(node: Node | None, ctx: _Ctx, percent: bool) -> Curve | None:
+    p = ctx.p
+    if node is None or not expect_map(node, p, "curve"):
+        return None
+    tnode = req(node, "type", p, "curve")
+    ctype = as_str(tnode, p, "curve type")
+    if ctype is None or tnode is None:
+        return None
+    if ctype not in _CURVES:
+        p.add(tnode.loc, f"unknown curve type '{ctype}' (known: {', '.join(_CURVES)})")
+        return None
+    if ctype == "linear":
+        check_keys(node, {"type", "floor"}, p, "linear curve")
+        floor = as_quantity(req(node, "floor", p, "linear curve"), percent, p, "floor")
+        return None if floor is None else Linear(floor)
+    if ctype == "ratio":
+        check_keys(node, {"type"}, p, "ratio curve")
+        return RatioToTarget()
+    if ctype == "yes_no":
+        check_keys(node, {"type"}, p, "yes/no curve")
+        return YesNo()
+    check_keys(node, {"type", "bands"}, p, "steps curve")
+    bnode = req(node, "bands", p, "steps curve")
+    if not expect_list(bnode, p, "bands"):
+        return None
+    assert bnode is not None
+    bands: list[tuple[float, float]] = []
+    kinds: set[str] = set()
+    for el in bnode.elements():
+        if not expect_map(el, p, "band"):
+            continue
+        check_keys(el, {"min", "max", "score"}, p, "band")
+        bound_key = "min" if el.has("min") else "max" if el.has("max") else None
+        if bound_key is None:
+            p.add(el.loc, "band needs 'min' (higher is better) or 'max' (lower is better)")
+            continue
+        kinds.add(bound_key)
+        bound = as_quantity(el.get(bound_key), percent, p, bound_key)
+        snode = req(el, "score", p, "band")
+        score = as_number(snode, p, "score")
+        if score is not None and snode is not None and not 0.0 <= score <= 1.0:
+            p.add(snode.loc, "band score must lie between 0 and 1")
+            continue
+        if bound is not None and score is not None:
+            bands.append((bound, score))
+    if len(kinds) > 1:
+        p.add(bnode.loc, "bands must all use 'min' or all use 'max'")
+        return None
+    if not bands:
+        p.add(bnode.loc, "steps curve needs at least one band")
+        return None
+    upper = kinds == {"max"}
+    return Steps(tuple(sorted(bands, reverse=not upper)), upper)
+
+
+def _reporting(node: Node | None, p: Problems) -> Reporting:
+    if node is None or not expect_map(node, p, "reporting"):
+        return Reporting("continuous", 0)
+    check_keys(node, {"frequency", "deadline_days"}, p, "reporting")
+    freq = as_choice(req(node, "frequency", p, "reporting"),
+                     ("continuous", "monthly", "quarterly", "yearly"), p, "frequency") or "continuous"
+    days = as_int(node.get("deadline_days"), p, "deadline_days")
+    return Reporting(freq, days or 0)  # type: ignore[arg-type]

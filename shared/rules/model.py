@@ -1,0 +1,262 @@
+"""The typed, validated form of the rules files. Everything downstream works on these, never on YAML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from shared.rules.problems import Location
+
+MetricType = Literal["counter", "gauge"]
+Direction = Literal["higher", "lower"]
+Level = str
+
+
+# ---------------------------------------------------------------- org units
+@dataclass(frozen=True, slots=True)
+class OrgUnit:
+    code: str
+    name: str
+    level: Level
+    index: int  # position in OrgTree.units, used as a compact key by the scoring state
+    parent: int | None
+    ancestors: tuple[int, ...]  # parent first, root last
+    children: tuple[int, ...]
+    population: float | None  # declared or summed over children
+    households: float | None
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class OrgTree:
+    name: str
+    levels: tuple[Level, ...]
+    units: tuple[OrgUnit, ...]
+    by_code: dict[str, int]
+    # units of each level below each unit: (unit index, level) -> count; used as share denominators
+    descendants_at_level: dict[tuple[int, Level], int]
+
+    def unit(self, code: str) -> OrgUnit:
+        return self.units[self.by_code[code]]
+
+    @property
+    def roots(self) -> tuple[OrgUnit, ...]:
+        return tuple(u for u in self.units if u.parent is None)
+
+    def levels_with_units(self) -> set[Level]:
+        return {u.level for u in self.units}
+
+
+# ---------------------------------------------------------------- catalog
+@dataclass(frozen=True, slots=True)
+class Department:
+    code: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    code: str
+    type: MetricType
+    unit: str
+    name: str
+    name_en: str
+    rollup: Literal["sum", "none"] = "sum"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    dti_department: str
+    departments: dict[str, Department]
+    metrics: dict[str, Metric]
+    sources: dict[str, frozenset[str]]
+
+
+# ---------------------------------------------------------------- formulas
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.numerator, self.denominator)
+
+
+@dataclass(frozen=True, slots=True)
+class Sum:
+    terms: tuple[str, ...]
+    scale: float = 1.0
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return self.terms
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    metric: str
+    scale: float = 1.0
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+
+@dataclass(frozen=True, slots=True)
+class PerCapita:
+    metric: str
+    per: Literal["population", "households"]
+    scale: float = 1.0
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareOfUnits:
+    level: Level
+    metric: str
+    op: Literal[">=", ">", "<=", "<", "=="]
+    threshold: float
+    scale: float = 1.0
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def meets(self, value: float) -> bool:
+        t = self.threshold
+        match self.op:
+            case ">=":
+                return value >= t
+            case ">":
+                return value > t
+            case "<=":
+                return value <= t
+            case "<":
+                return value < t
+            case _:
+                return value == t
+
+
+Formula = Ratio | Sum | Latest | PerCapita | ShareOfUnits
+
+
+# ---------------------------------------------------------------- curves
+@dataclass(frozen=True, slots=True)
+class Linear:
+    floor: float
+
+
+@dataclass(frozen=True, slots=True)
+class RatioToTarget:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Steps:
+    bands: tuple[tuple[float, float], ...]  # (bound, score); min bounds high to low, or max bounds low to high
+    upper_bounds: bool  # True: bands use `max:` (lower is better)
+
+
+@dataclass(frozen=True, slots=True)
+class YesNo:
+    pass
+
+
+Curve = Linear | RatioToTarget | Steps | YesNo
+
+
+# ---------------------------------------------------------------- indicators and composites
+@dataclass(frozen=True, slots=True)
+class Reporting:
+    frequency: Literal["continuous", "monthly", "quarterly", "yearly"]
+    deadline_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    year: int
+    by_level: dict[Level, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    code: str
+    main: str
+    name: str
+    name_en: str
+    official: bool
+    formula: Formula
+    unit: str
+    direction: Direction
+    levels: frozenset[Level]
+    targets: dict[Level, tuple[tuple[int, float], ...]]  # per level: (year, target) sorted by year
+    baseline: Baseline | None
+    curve: Curve
+    points: float
+    owner: str
+    reporting: Reporting
+    tolerance: float
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class MainIndicator:
+    code: str
+    name: str
+    name_en: str
+    points: float
+    owner: str | None
+    indicators: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Composite:
+    """A pillar or the index: Σ weight × value / Σ weight over its parts."""
+
+    code: str
+    name: str
+    name_en: str
+    total: float
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    year: int
+    value: float
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Framework:
+    code: str
+    name: str
+    name_en: str
+    scale: float
+    years: tuple[int, int]
+    missing_data: Literal["zero", "rescale"]
+    min_coverage: float
+    tolerance: float
+    goal: Goal | None
+    main_indicators: dict[str, MainIndicator]
+    indicators: dict[str, Indicator]
+    pillars: dict[str, Composite]
+    index: Composite
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Everything in force at once, stamped with the content hash of its files."""
+
+    version: str
+    files: tuple[tuple[str, str], ...]  # (path, sha256)
+    org_tree: OrgTree
+    catalog: Catalog
+    frameworks: dict[str, Framework]

@@ -1,0 +1,243 @@
+"""The scoring engine: applies metric events incrementally and keeps every framework's scores current.
+
+An event recomputes only what depends on it: the indicators that read its metric, for its unit and that
+unit's ancestors, then their main indicators, pillars and index. `rescore_all()` recomputes everything
+from the store (after a rules reload); a property test shows both give the same scores.
+
+Scores are materialised for the whole year (year to date); quarter periods are computed on request from
+the same store with the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.periods import Period, year_quarter
+from shared.rules.model import Indicator, RuleSet, ShareOfUnits
+from shared.scoring.evaluate import (
+    INDEX,
+    CompiledFramework,
+    ShareCounts,
+    evaluate_composite,
+    evaluate_indicator,
+    evaluate_main,
+)
+from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
+from shared.scoring.store import MetricStore, OwnEntry
+
+
+@dataclass(frozen=True, slots=True)
+class MetricEvent:
+    """A metric update as the core sees it: already validated by the adapter that received it."""
+
+    metric: str
+    org_unit: str
+    value: float
+    occurred_at: datetime
+
+
+class ScoringEngine:
+    def __init__(self, rules: RuleSet, store: MetricStore | None = None) -> None:
+        self.rules = rules
+        self.tree = rules.org_tree
+        self.store = store if store is not None else MetricStore(self.tree, rules.catalog.metrics)
+        self.compiled = {code: CompiledFramework.build(fw, self.tree) for code, fw in rules.frameworks.items()}
+        self._seq = 0
+        self.results: dict[tuple[str, int, int], UnitScore] = {}
+        # (framework, share indicator, year) -> unit -> [meeting, with data] over its descendants at the level
+        self._share: dict[tuple[str, str, int], dict[int, list[int]]] = {}
+        self.rescore_all()
+
+    @property
+    def version(self) -> str:
+        return self.rules.version
+
+    # ------------------------------------------------------------------ incremental path
+    def apply(self, event: MetricEvent) -> list[UnitScore]:
+        """Apply one event; returns the unit scores it changed (the unit's and its ancestors')."""
+        year, quarter = year_quarter(event.occurred_at)
+        self._seq += 1
+        return self.apply_raw(event.metric, self.tree.by_code[event.org_unit], year, quarter, event.value,
+                              event.occurred_at.timestamp(), self._seq)
+
+    def apply_raw(self, metric: str, unit: int, year: int, quarter: int, value: float,
+                  ts: float = 0.0, seq: int = 0) -> list[UnitScore]:
+        units = self.tree.units
+        chain = (unit, *units[unit].ancestors)
+        # share-of-units conditions read the metric at units of one level: remember their values before
+        share_inds = [(cf, ind) for cf in self.compiled.values() for ind in cf.share_deps.get(metric, ())]
+        before: dict[int, float | None] = {}
+        for _cf, ind in share_inds:
+            lv = ind.formula.level  # type: ignore[union-attr]
+            for w in chain:
+                if units[w].level == lv and w not in before:
+                    before[w] = self.store.value(metric, w, year, 4)
+        self.store.add(metric, unit, year, quarter, value, ts=ts, seq=seq)
+
+        dirty: dict[tuple[str, int], set[str]] = {}
+        for cf, ind in share_inds:
+            f = ind.formula
+            assert isinstance(f, ShareOfUnits)
+            counts = self._share.setdefault((cf.fw.code, ind.code, year), {})
+            for w, old in before.items():
+                if units[w].level != f.level:
+                    continue
+                new = self.store.value(metric, w, year, 4)
+                d_meet = int(new is not None and f.meets(new)) - int(old is not None and f.meets(old))
+                d_data = int(new is not None) - int(old is not None)
+                if not (d_meet or d_data):
+                    continue
+                for a in units[w].ancestors:
+                    c = counts.setdefault(a, [0, 0])
+                    c[0] += d_meet
+                    c[1] += d_data
+                    if units[a].level in ind.levels:
+                        dirty.setdefault((cf.fw.code, a), set()).add(ind.code)
+        for cf in self.compiled.values():
+            for ind in cf.deps.get(metric, ()):
+                for a in chain:
+                    if units[a].level in ind.levels:
+                        dirty.setdefault((cf.fw.code, a), set()).add(ind.code)
+
+        changed: list[UnitScore] = []
+        for cf in self.compiled.values():
+            code = cf.fw.code
+            for a in chain:
+                key = (code, a, year)
+                current = self.results.get(key)
+                if current is None:  # first data in this unit's subtree this year: score it whole
+                    current = self.results[key] = self._score_unit(cf, a, year, 4, self._share_reader(cf.fw.code))
+                    changed.append(current)
+                    continue
+                codes = dirty.get((code, a))
+                if codes and self._update_indicators(cf, current, codes):
+                    changed.append(current)
+        return changed
+
+    def _update_indicators(self, cf: CompiledFramework, us: UnitScore, codes: set[str]) -> bool:
+        fw = cf.fw
+        mains: set[str] = set()
+        for c in codes:
+            ind = fw.indicators[c]
+            new = evaluate_indicator(cf, ind, self.store, us.unit, us.year, 4, self._share_reader(cf.fw.code))
+            if new != us.indicators.get(c):
+                us.indicators[c] = new
+                mains.add(cf.mains_of[c].code)
+        if not mains:
+            return False
+        level = self.tree.units[us.unit].level
+        for m in mains:
+            us.mains[m] = evaluate_main(fw.main_indicators[m], fw, level, us.indicators)
+        self._score_composites(cf, us)
+        return True
+
+    def _share_reader(self, framework: str) -> ShareCounts:
+        """Share-of-units counts kept up to date by `apply` (year to date, for the materialised scores)."""
+
+        def read(f: ShareOfUnits, code: str, unit: int, year: int, quarter: int) -> tuple[int, int]:
+            c = self._share.get((framework, code, year), {}).get(unit)
+            return (c[0], c[1]) if c else (0, 0)
+
+        return read
+
+    # ------------------------------------------------------------------ full path
+    def rescore_all(self) -> None:
+        """Recompute every materialised score from the store (after a rules reload or a restore)."""
+        self.results.clear()
+        self._share.clear()
+        units = self.tree.units
+        years = self.store.years()
+        for cf in self.compiled.values():
+            for ind in cf.fw.indicators.values():
+                f = ind.formula
+                if not isinstance(f, ShareOfUnits):
+                    continue
+                for year in years:
+                    counts: dict[int, list[int]] = {}
+                    for w in units:
+                        if w.level != f.level:
+                            continue
+                        v = self.store.value(f.metric, w.index, year, 4)
+                        if v is None:
+                            continue
+                        for a in w.ancestors:
+                            c = counts.setdefault(a, [0, 0])
+                            c[0] += int(f.meets(v))
+                            c[1] += 1
+                    self._share[(cf.fw.code, ind.code, year)] = counts
+        for year in years:
+            for u in self.store.touched[year]:
+                for cf in self.compiled.values():
+                    self.results[(cf.fw.code, u, year)] = self._score_unit(cf, u, year, 4, self._share_reader(cf.fw.code))
+
+    def _score_unit(self, cf: CompiledFramework, unit: int, year: int, quarter: int,
+                    share: ShareCounts) -> UnitScore:
+        fw = cf.fw
+        level = self.tree.units[unit].level
+        inds: dict[str, IndicatorResult] = {}
+        for ind in cf.by_level.get(level, ()):
+            inds[ind.code] = evaluate_indicator(cf, ind, self.store, unit, year, quarter, share)
+        mains = {m.code: evaluate_main(m, fw, level, inds) for m in fw.main_indicators.values()}
+        us = UnitScore(fw.code, unit, year, quarter, inds, mains, {})
+        self._score_composites(cf, us)
+        return us
+
+    def _score_composites(self, cf: CompiledFramework, us: UnitScore) -> None:
+        fw = cf.fw
+        parts: dict[str, CompositeResult | IndicatorResult] = {**us.indicators, **us.mains}
+        for comp in cf.composite_order:
+            r = evaluate_composite(comp, fw, parts)
+            code = INDEX if comp is fw.index else comp.code
+            us.composites[code] = r
+            parts[comp.code] = r
+
+    # ------------------------------------------------------------------ reads
+    def score(self, framework: str, org_unit: str, period: Period) -> UnitScore:
+        """The scores of a unit for a period: materialised for years, computed on request for quarters."""
+        cf = self.compiled[framework]
+        u = self.tree.by_code[org_unit]
+        if period.is_year or period.quarter == 4:
+            found = self.results.get((framework, u, period.year))
+            if found is not None:
+                return UnitScore(found.framework, found.unit, found.year, 4, dict(found.indicators),
+                                 dict(found.mains), dict(found.composites))
+        return self._score_unit(cf, u, period.year, period.quarter, self._scan_share)
+
+    def _scan_share(self, f: ShareOfUnits, code: str, unit: int, year: int, quarter: int) -> tuple[int, int]:
+        meet = data = 0
+        for w in self.tree.units:
+            if w.level == f.level and unit in w.ancestors:
+                v = self.store.value(f.metric, w.index, year, quarter)
+                if v is not None:
+                    data += 1
+                    meet += int(f.meets(v))
+        return meet, data
+
+    def indicator(self, framework: str, code: str) -> Indicator:
+        return self.rules.frameworks[framework].indicators[code]
+
+    # ------------------------------------------------------------------ rules and state
+    def swap_rules(self, rules: RuleSet) -> int:
+        """Score the same data under new rules; returns how many stored entries no longer fit them."""
+        store = MetricStore(rules.org_tree, rules.catalog.metrics)
+        skipped = store.load(list(self.store.own_entries()))
+        self.rules = rules
+        self.tree = rules.org_tree
+        self.store = store
+        self.compiled = {code: CompiledFramework.build(fw, self.tree) for code, fw in rules.frameworks.items()}
+        self.rescore_all()
+        return skipped
+
+    def restore(self, entries: Iterable[OwnEntry], seq: int) -> int:
+        store = MetricStore(self.tree, self.rules.catalog.metrics)
+        skipped = store.load(list(entries))
+        self.store = store
+        self._seq = seq
+        self.rescore_all()
+        return skipped
+
+    @property
+    def seq(self) -> int:
+        return self._seq

@@ -1,0 +1,197 @@
+"""Pure evaluation of indicators and composites for one unit, from a MetricStore.
+
+The same functions serve the incremental path, the full recomputation and on-demand reads of quarters;
+only where the share-of-units counts come from differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from shared.rules.model import (
+    Composite,
+    Framework,
+    Indicator,
+    Latest,
+    MainIndicator,
+    OrgTree,
+    PerCapita,
+    Ratio,
+    ShareOfUnits,
+    Sum,
+)
+from shared.scoring.curves import meets, score
+from shared.scoring.results import CompositeResult, IndicatorResult
+from shared.scoring.store import MetricStore
+from shared.scoring.targets import target_for
+
+INDEX = "DTI"
+# (unit, year, quarter) -> (units meeting the condition, units with data) for one share indicator
+ShareCounts = Callable[[ShareOfUnits, str, int, int, int], tuple[int, int]]
+
+
+@dataclass(slots=True)
+class CompiledFramework:
+    """A framework with the look-ups that scoring needs on every event precomputed."""
+
+    fw: Framework
+    tree: OrgTree
+    deps: dict[str, list[Indicator]] = field(default_factory=dict)  # metric -> non-share indicators
+    share_deps: dict[str, list[Indicator]] = field(default_factory=dict)  # metric -> share indicators
+    mains_of: dict[str, MainIndicator] = field(default_factory=dict)  # indicator -> its main indicator
+    composite_order: list[Composite] = field(default_factory=list)  # pillars in dependency order, index last
+    _targets: dict[tuple[str, str, int], float | None] = field(default_factory=dict)
+    by_level: dict[str, list[Indicator]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, fw: Framework, tree: OrgTree) -> CompiledFramework:
+        cf = cls(fw, tree)
+        for ind in fw.indicators.values():
+            bucket = cf.share_deps if isinstance(ind.formula, ShareOfUnits) else cf.deps
+            for m in set(ind.formula.metrics):
+                bucket.setdefault(m, []).append(ind)
+            for lv in ind.levels:
+                cf.by_level.setdefault(lv, []).append(ind)
+        for main in fw.main_indicators.values():
+            for code in main.indicators:
+                cf.mains_of[code] = main
+        done: set[str] = set()
+
+        def visit(p: Composite) -> None:
+            if p.code in done:
+                return
+            done.add(p.code)
+            for ref in p.weights:
+                if ref in fw.pillars:
+                    visit(fw.pillars[ref])
+            cf.composite_order.append(p)
+
+        for p in fw.pillars.values():
+            visit(p)
+        cf.composite_order.append(fw.index)
+        return cf
+
+    def target(self, ind: Indicator, level: str, year: int) -> float | None:
+        key = (ind.code, level, year)
+        try:
+            return self._targets[key]
+        except KeyError:
+            t = self._targets[key] = target_for(ind, level, year)
+            return t
+
+
+def evaluate_indicator(cf: CompiledFramework, ind: Indicator, store: MetricStore, unit: int, year: int,
+                       quarter: int, share_counts: ShareCounts) -> IndicatorResult:
+    value, reason = _formula_value(ind, store, cf.tree, unit, year, quarter, share_counts)
+    level = cf.tree.units[unit].level
+    target = cf.target(ind, level, year)
+    if value is None:
+        return IndicatorResult(None, target, None, ind.points, None, "no_data", reason)
+    if target is None:
+        return IndicatorResult(value, None, None, ind.points, None, "no_data",
+                               f"no target for level {level} in {year} / chưa có chỉ tiêu")
+    s = score(ind.curve, value, target, ind.direction)
+    status = "met" if meets(value, target, ind.direction) else "below_target"
+    return IndicatorResult(value, target, s, ind.points, s * ind.points, status)
+
+
+def _formula_value(ind: Indicator, store: MetricStore, tree: OrgTree, unit: int, year: int, quarter: int,
+                   share_counts: ShareCounts) -> tuple[float | None, str | None]:
+    f = ind.formula
+    if isinstance(f, Ratio):
+        den = store.value(f.denominator, unit, year, quarter)
+        if den is None:
+            return None, f"no data for {f.denominator} / chưa có số liệu {f.denominator}"
+        if den == 0:
+            return None, f"{f.denominator} is zero / mẫu số bằng 0"
+        num = store.value(f.numerator, unit, year, quarter)
+        if num is None:
+            if store.metrics[f.numerator].type == "gauge":
+                return None, f"no data for {f.numerator} / chưa có số liệu {f.numerator}"
+            num = 0.0  # no counted event against a reported denominator really is zero
+        return num / den * f.scale, None
+    if isinstance(f, Latest):
+        v = store.value(f.metric, unit, year, quarter)
+        return (None, f"no data for {f.metric} / chưa có số liệu {f.metric}") if v is None else (v * f.scale, None)
+    if isinstance(f, Sum):
+        vals = [v for m in f.terms if (v := store.value(m, unit, year, quarter)) is not None]
+        if not vals:
+            return None, "no data for any term / chưa có số liệu"
+        return sum(vals) * f.scale, None
+    if isinstance(f, PerCapita):
+        v = store.value(f.metric, unit, year, quarter)
+        if v is None:
+            return None, f"no data for {f.metric} / chưa có số liệu {f.metric}"
+        u = tree.units[unit]
+        base = u.population if f.per == "population" else u.households
+        if not base:
+            return None, f"{u.code} has no {f.per} in the org-unit file / thiếu số dân hoặc số hộ"
+        return v / base * f.scale, None
+    assert isinstance(f, ShareOfUnits)
+    total = tree.descendants_at_level.get((unit, f.level), 0)
+    if total == 0:
+        return None, f"no {f.level} units below / không có đơn vị cấp {f.level}"
+    meet, with_data = share_counts(f, ind.code, unit, year, quarter)
+    if with_data == 0:
+        return None, f"no {f.level} unit has reported {f.metric} / chưa đơn vị nào báo cáo"
+    return meet / total * f.scale, None
+
+
+def evaluate_main(main: MainIndicator, fw: Framework, level: str,
+                  results: dict[str, IndicatorResult]) -> CompositeResult:
+    applicable = [c for c in main.indicators if level in fw.indicators[c].levels]
+    if not applicable:
+        return CompositeResult(None, "not_applicable", 0.0, ())
+    points = sum(fw.indicators[c].points for c in applicable)
+    if points <= 0:
+        return CompositeResult(None, "not_scored", 0.0, ())
+    missing = tuple(c for c in applicable if results[c].earned is None)
+    with_data = points - sum(fw.indicators[c].points for c in missing)
+    earned = sum(r.earned for c in applicable if (r := results[c]).earned is not None)
+    coverage = with_data / points
+    if with_data <= 0:
+        return CompositeResult(None, "no_data", 0.0, missing, points, 0.0)
+    status = "complete" if not missing else "partial"
+    if fw.missing_data == "rescale":
+        if coverage + 1e-12 < fw.min_coverage:
+            return CompositeResult(None, "no_data", coverage, missing, points, earned)
+        return CompositeResult(earned / with_data, status, coverage, missing, with_data, earned)
+    return CompositeResult(earned / points, status, coverage, missing, points, earned)
+
+
+def evaluate_composite(comp: Composite, fw: Framework, parts: dict[str, CompositeResult | IndicatorResult]
+                       ) -> CompositeResult:
+    total_w = 0.0
+    data_w = 0.0
+    acc = 0.0
+    missing: list[str] = []
+    for code, w in comp.weights.items():
+        if w == 0:
+            continue
+        part = parts.get(code)
+        if part is None:
+            continue
+        if isinstance(part, IndicatorResult):
+            value = part.score
+        else:
+            if part.status in ("not_applicable", "not_scored"):
+                continue
+            value = part.value
+        total_w += w
+        if value is None:
+            missing.append(code)
+            continue
+        data_w += w
+        acc += w * value
+    if total_w == 0:
+        return CompositeResult(None, "not_applicable", 0.0, ())
+    coverage = data_w / total_w
+    if data_w == 0:
+        return CompositeResult(None, "no_data", 0.0, tuple(missing))
+    status = "complete" if not missing else "partial"
+    if fw.missing_data == "rescale":
+        if coverage + 1e-12 < fw.min_coverage:
+            return CompositeResult(None, "no_data", coverage, tuple(missing))
+        return CompositeResult(acc / data_w, status, coverage, tuple(missing))
+    return CompositeResult(acc / total_w, status, coverage, tuple(missing))
