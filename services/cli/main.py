@@ -6,8 +6,11 @@ import typer
 
 from services.cli.rules_cmd import rules_app
 
-app = typer.Typer(help="DTI Monitor — theo dõi Chỉ số chuyển đổi số cấp tỉnh / provincial DTI monitoring",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="DTI Monitor — theo dõi Chỉ số chuyển đổi số cấp tỉnh / provincial DTI monitoring",
+    no_args_is_help=True,
+    add_completion=False,
+)
 app.add_typer(rules_app, name="rules")
 
 

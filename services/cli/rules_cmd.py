@@ -11,8 +11,9 @@ from shared.rules.explain import explain_indicator
 from shared.rules.loader import check_files, load_ruleset
 from shared.rules.problems import RulesInvalid
 
-rules_app = typer.Typer(help="Check and explain the rules files / Kiểm tra và giải thích tệp quy tắc",
-                        no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Check and explain the rules files / Kiểm tra và giải thích tệp quy tắc", no_args_is_help=True
+)
 DEFAULT_RULES = Path("rules")
 
 

@@ -71,16 +71,22 @@ def explain_indicator(rs: RuleSet, fw: Framework, ind: Indicator) -> str:
         lines.append(f"      {m}: {metric.name} / {metric.name_en} [{metric.type}, {metric.unit}]")
     lines += [
         f"  Đơn vị / unit: {ind.unit}; chiều / direction: "
-        + ("càng cao càng tốt / higher is better" if ind.direction == "higher" else
-           "càng thấp càng tốt / lower is better"),
+        + (
+            "càng cao càng tốt / higher is better"
+            if ind.direction == "higher"
+            else "càng thấp càng tốt / lower is better"
+        ),
         f"  Thang điểm / curve: {describe_curve(ind.curve, ind.unit)}",
         f"  Điểm tối đa / points: {ind.points:g} (of {main.points:g} for {main.code})",
-        f"  Đơn vị chủ trì / owner: {ind.owner}"
-        + (f" — {owner.name} ({owner.name_en})" if owner else ""),
+        f"  Đơn vị chủ trì / owner: {ind.owner}" + (f" — {owner.name} ({owner.name_en})" if owner else ""),
         f"  Báo cáo / reporting: {ind.reporting.frequency}"
-        + (f", {ind.reporting.deadline_days} days after the period / ngày sau kỳ" if ind.reporting.deadline_days
-           else ""),
-        f"  Chính thức / official: {'có / yes' if ind.official else 'không — lựa chọn của tỉnh / no, the province own choice'}",
+        + (
+            f", {ind.reporting.deadline_days} days after the period / ngày sau kỳ"
+            if ind.reporting.deadline_days
+            else ""
+        ),
+        "  Chính thức / official: "
+        + ("có / yes" if ind.official else "không — lựa chọn của tỉnh / no, the province's own choice"),
     ]
     if ind.baseline is not None:
         b = ", ".join(f"{lv} {fmt_value(v, ind.unit)}" for lv, v in sorted(ind.baseline.by_level.items()))

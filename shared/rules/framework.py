@@ -48,12 +48,42 @@ from shared.rules.source import Node
 
 _EPS = 1e-9
 _FRAMEWORK_KEYS = {
-    "kind", "code", "name", "name_en", "decision", "note", "scale", "years", "missing_data", "min_coverage",
-    "trajectory_tolerance", "goal", "main_indicators", "indicators", "pillars", "index",
+    "kind",
+    "code",
+    "name",
+    "name_en",
+    "decision",
+    "note",
+    "scale",
+    "years",
+    "missing_data",
+    "min_coverage",
+    "trajectory_tolerance",
+    "goal",
+    "main_indicators",
+    "indicators",
+    "pillars",
+    "index",
 }
 _INDICATOR_KEYS = {
-    "code", "main", "name", "name_en", "official", "formula", "unit", "direction", "levels", "targets",
-    "baseline", "curve", "points", "owner", "reporting", "tolerance", "note", "source",
+    "code",
+    "main",
+    "name",
+    "name_en",
+    "official",
+    "formula",
+    "unit",
+    "direction",
+    "levels",
+    "targets",
+    "baseline",
+    "curve",
+    "points",
+    "owner",
+    "reporting",
+    "tolerance",
+    "note",
+    "source",
 }
 _FORMULA_KINDS = ("ratio", "sum", "latest", "per_capita", "share_of_units")
 _CURVES = ("linear", "ratio", "steps", "yes_no")
@@ -91,8 +121,9 @@ class _Ctx:
         return lv
 
 
-def parse_framework(root: Node, problems: Problems, catalog: Catalog | None,
-                    tree: OrgTree | None, file: str) -> Framework | None:
+def parse_framework(
+    root: Node, problems: Problems, catalog: Catalog | None, tree: OrgTree | None, file: str
+) -> Framework | None:
     ctx = _Ctx(problems, catalog, tree)
     check_keys(root, _FRAMEWORK_KEYS, problems, "framework")
     code = as_str(req(root, "code", problems, "framework"), problems, "code")
@@ -141,11 +172,15 @@ def parse_framework(root: Node, problems: Problems, catalog: Catalog | None,
     indicators: dict[str, Indicator] = {}
     inode = req(root, "indicators", problems, "framework")
     main_members: dict[str, list[str]] = {m: [] for m in mains}
+    broken: set[str] = set()
     if expect_list(inode, problems, "indicators"):
         assert inode is not None
         for el in inode.elements():
             ind = _indicator(el, ctx, tolerance if tolerance is not None else 0.05, mains)
             if ind is None:
+                # its points are unknown: a sum check on its main indicator would only repeat the problem
+                mref = el.value.get("main") if el.is_map else None
+                broken.add(str(mref))
                 continue
             cnode = el.get("code")
             if claim(ind.code, cnode.loc if cnode else el.loc):
@@ -156,9 +191,11 @@ def parse_framework(root: Node, problems: Problems, catalog: Catalog | None,
     for mcode, (m, ploc, _cloc) in list(mains.items()):
         members = tuple(main_members[mcode])
         total = sum(indicators[c].points for c in members)
-        if abs(total - m.points) > _EPS:
-            problems.add(ploc, f"main indicator '{mcode}' declares {_fmt(m.points)} points but its indicators "
-                               f"add up to {_fmt(total)}")
+        if abs(total - m.points) > _EPS and mcode not in broken:
+            problems.add(
+                ploc,
+                f"main indicator '{mcode}' declares {_fmt(m.points)} points but its indicators add up to {_fmt(total)}",
+            )
         mains[mcode] = (MainIndicator(m.code, m.name, m.name_en, m.points, m.owner, members), ploc, _cloc)
 
     pillars: dict[str, Composite] = {}
@@ -194,11 +231,20 @@ def parse_framework(root: Node, problems: Problems, catalog: Catalog | None,
     if code is None or scale is None or years is None or index is None or tolerance is None:
         return None
     return Framework(
-        code=code, name=name, name_en=name_en, scale=scale, years=years,
+        code=code,
+        name=name,
+        name_en=name_en,
+        scale=scale,
+        years=years,
         missing_data=missing,  # type: ignore[arg-type]
-        min_coverage=min_cov, tolerance=tolerance, goal=goal,
-        main_indicators={k: v[0] for k, v in mains.items()}, indicators=indicators,
-        pillars=pillars, index=index, file=file,
+        min_coverage=min_cov,
+        tolerance=tolerance,
+        goal=goal,
+        main_indicators={k: v[0] for k, v in mains.items()},
+        indicators=indicators,
+        pillars=pillars,
+        index=index,
+        file=file,
     )
 
 
@@ -258,8 +304,11 @@ def _composite(el: Node, problems: Problems, what: str, default_code: str | None
                 continue
             weights[str(k)] = w
     if total is not None and tnode is not None and weights and abs(sum(weights.values()) - total) > 1e-6:
-        problems.add(tnode.loc, f"{what} '{code}' declares a total of {_fmt(total)} but its weights add up to "
-                                f"{_fmt(sum(weights.values()))}")
+        problems.add(
+            tnode.loc,
+            f"{what} '{code}' declares a total of {_fmt(total)} but its weights add up to "
+            f"{_fmt(sum(weights.values()))}",
+        )
     if code is None or total is None:
         return None
     if total <= 0 and tnode is not None:
@@ -268,8 +317,15 @@ def _composite(el: Node, problems: Problems, what: str, default_code: str | None
     return Composite(code, name, name_en, total, weights)
 
 
-def _check_refs(comp: Composite, node: Node, mains: dict[str, Any], indicators: dict[str, Indicator],
-                pillars: dict[str, Composite], problems: Problems, allow_pillars: bool) -> None:
+def _check_refs(
+    comp: Composite,
+    node: Node,
+    mains: dict[str, Any],
+    indicators: dict[str, Indicator],
+    pillars: dict[str, Composite],
+    problems: Problems,
+    allow_pillars: bool,
+) -> None:
     wnode = node.get("weights")
     if wnode is None:
         return
@@ -277,8 +333,10 @@ def _check_refs(comp: Composite, node: Node, mains: dict[str, Any], indicators: 
         key = str(k)
         if key in mains or key in indicators or (allow_pillars and key in pillars and key != comp.code):
             continue
-        problems.add(wnode.key_loc(k), f"'{comp.code}' weighs unknown code '{key}' "
-                                       f"(not a main indicator, indicator or pillar of this framework)")
+        problems.add(
+            wnode.key_loc(k),
+            f"'{comp.code}' weighs unknown code '{key}' (not a main indicator, indicator or pillar of this framework)",
+        )
 
 
 def _check_cycles(pillars: dict[str, Composite], nodes: dict[str, Node], problems: Problems) -> None:
@@ -290,7 +348,7 @@ def _check_cycles(pillars: dict[str, Composite], nodes: dict[str, Node], problem
             if ref not in pillars:
                 continue
             if state.get(ref) == 1:
-                cycle = " -> ".join([*path[path.index(ref):], ref]) if ref in path else f"{code} -> {ref}"
+                cycle = " -> ".join([*path[path.index(ref) :], ref]) if ref in path else f"{code} -> {ref}"
                 wnode = nodes[code].get("weights")
                 loc = wnode.key_loc(ref) if wnode is not None else nodes[code].loc
                 problems.add(loc, f"cycle between pillars: {cycle}")
@@ -303,8 +361,9 @@ def _check_cycles(pillars: dict[str, Composite], nodes: dict[str, Node], problem
             visit(code, [code])
 
 
-def _indicator(el: Node, ctx: _Ctx, default_tol: float,
-               mains: dict[str, tuple[MainIndicator, Location, Location]]) -> Indicator | None:
+def _indicator(
+    el: Node, ctx: _Ctx, default_tol: float, mains: dict[str, tuple[MainIndicator, Location, Location]]
+) -> Indicator | None:
     p = ctx.p
     if not expect_map(el, p, "indicator"):
         return None
@@ -338,14 +397,41 @@ def _indicator(el: Node, ctx: _Ctx, default_tol: float,
         lv_order = ctx.tree.levels
         for lv in levels:
             if lv_order.index(lv) >= lv_order.index(formula.level):
-                p.add(el.get("levels").loc if el.get("levels") else el.loc,  # type: ignore[union-attr]
-                      f"{what}: a share of '{formula.level}' units cannot be scored at level '{lv}'")
-    if (code is None or main is None or name is None or formula is None or targets is None or curve is None
-            or points is None or owner is None or tol is None):
+                p.add(
+                    el.get("levels").loc if el.get("levels") else el.loc,  # type: ignore[union-attr]
+                    f"{what}: a share of '{formula.level}' units cannot be scored at level '{lv}'",
+                )
+    if (
+        code is None
+        or main is None
+        or name is None
+        or formula is None
+        or targets is None
+        or curve is None
+        or points is None
+        or owner is None
+        or tol is None
+    ):
         return None
-    return Indicator(code, main, name, name_en, official, formula, unit,
-                     direction,  # type: ignore[arg-type]
-                     levels, targets, baseline, curve, points, owner, reporting, tol, el.loc)
+    return Indicator(
+        code,
+        main,
+        name,
+        name_en,
+        official,
+        formula,
+        unit,
+        direction,  # type: ignore[arg-type]
+        levels,
+        targets,
+        baseline,
+        curve,
+        points,
+        owner,
+        reporting,
+        tol,
+        el.loc,
+    )
 
 
 def _levels(node: Node | None, ctx: _Ctx) -> frozenset[str]:
@@ -432,8 +518,9 @@ def _year_map(node: Node, ctx: _Ctx, percent: bool, what: str) -> tuple[tuple[in
     return tuple(sorted(out)) if ok else None
 
 
-def _targets(node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str],
-             what: str) -> dict[str, tuple[tuple[int, float], ...]] | None:
+def _targets(
+    node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str], what: str
+) -> dict[str, tuple[tuple[int, float], ...]] | None:
     if node is None or not expect_map(node, ctx.p, "targets"):
         return None
     keys = [k for k, _ in node.items()]
@@ -445,8 +532,7 @@ def _targets(node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str]
     for k, v in node.items():
         lv = str(k)
         if ctx.tree is not None and lv not in ctx.tree.levels:
-            ctx.p.add(node.key_loc(k), f"targets: '{k}' is neither a year nor a level "
-                                       f"({', '.join(ctx.tree.levels)})")
+            ctx.p.add(node.key_loc(k), f"targets: '{k}' is neither a year nor a level ({', '.join(ctx.tree.levels)})")
             ok = False
             continue
         series = _year_map(v, ctx, percent, f"target for {lv}")
@@ -457,8 +543,9 @@ def _targets(node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str]
     with_units = ctx.tree.levels_with_units() if ctx.tree is not None else set(levels)
     for lv in sorted(levels & with_units):
         if lv not in out and ok:
-            ctx.p.add(node.loc, f"{what}: no target for level '{lv}', which has units and where the indicator "
-                                f"is scored")
+            ctx.p.add(
+                node.loc, f"{what}: no target for level '{lv}', which has units and where the indicator is scored"
+            )
             ok = False
     return out if ok else None
 
@@ -545,7 +632,11 @@ def _reporting(node: Node | None, p: Problems) -> Reporting:
     if node is None or not expect_map(node, p, "reporting"):
         return Reporting("continuous", 0)
     check_keys(node, {"frequency", "deadline_days"}, p, "reporting")
-    freq = as_choice(req(node, "frequency", p, "reporting"),
-                     ("continuous", "monthly", "quarterly", "yearly"), p, "frequency") or "continuous"
+    freq = (
+        as_choice(
+            req(node, "frequency", p, "reporting"), ("continuous", "monthly", "quarterly", "yearly"), p, "frequency"
+        )
+        or "continuous"
+    )
     days = as_int(node.get("deadline_days"), p, "deadline_days")
     return Reporting(freq, days or 0)  # type: ignore[arg-type]

@@ -115,8 +115,7 @@ def _load(manifest: Path, problems: Problems) -> RuleSet | None:
             problems.add(fnode.loc, "the rule set names no framework")
     if tree is None or catalog is None or problems:
         return None
-    return RuleSet(version_of(files), tuple((f.display, _sha(f.text)) for f in files), tree, catalog,
-                   frameworks)
+    return RuleSet(version_of(files), tuple((f.display, _sha(f.text)) for f in files), tree, catalog, frameworks)
 
 
 def _part(base: Path, name: str, ref: Node, kind: str, problems: Problems, files: list[_Read]) -> _Read | None:

@@ -64,9 +64,11 @@ def parse_org_units(root: Node, problems: Problems) -> OrgTree | None:
                 problems.add(level_node.loc, f"unknown level '{level}' (levels: {', '.join(levels)})")
                 continue
             if parent is not None and levels.index(level) <= levels.index(raws[parent].level):
-                problems.add(level_node.loc,
-                             f"unit '{code}' at level '{level}' cannot sit under '{raws[parent].code}' "
-                             f"at level '{raws[parent].level}'")
+                problems.add(
+                    level_node.loc,
+                    f"unit '{code}' at level '{level}' cannot sit under '{raws[parent].code}' "
+                    f"at level '{raws[parent].level}'",
+                )
             pop = _positive(el.get("population"), problems, "population")
             hh = _positive(el.get("households"), problems, "households")
             idx = len(raws)

@@ -59,11 +59,19 @@ class ScoringEngine:
         """Apply one event; returns the unit scores it changed (the unit's and its ancestors')."""
         year, quarter = year_quarter(event.occurred_at)
         self._seq += 1
-        return self.apply_raw(event.metric, self.tree.by_code[event.org_unit], year, quarter, event.value,
-                              event.occurred_at.timestamp(), self._seq)
+        return self.apply_raw(
+            event.metric,
+            self.tree.by_code[event.org_unit],
+            year,
+            quarter,
+            event.value,
+            event.occurred_at.timestamp(),
+            self._seq,
+        )
 
-    def apply_raw(self, metric: str, unit: int, year: int, quarter: int, value: float,
-                  ts: float = 0.0, seq: int = 0) -> list[UnitScore]:
+    def apply_raw(
+        self, metric: str, unit: int, year: int, quarter: int, value: float, ts: float = 0.0, seq: int = 0
+    ) -> list[UnitScore]:
         units = self.tree.units
         chain = (unit, *units[unit].ancestors)
         # share-of-units conditions read the metric at units of one level: remember their values before
@@ -170,10 +178,11 @@ class ScoringEngine:
         for year in years:
             for u in self.store.touched[year]:
                 for cf in self.compiled.values():
-                    self.results[(cf.fw.code, u, year)] = self._score_unit(cf, u, year, 4, self._share_reader(cf.fw.code))
+                    self.results[(cf.fw.code, u, year)] = self._score_unit(
+                        cf, u, year, 4, self._share_reader(cf.fw.code)
+                    )
 
-    def _score_unit(self, cf: CompiledFramework, unit: int, year: int, quarter: int,
-                    share: ShareCounts) -> UnitScore:
+    def _score_unit(self, cf: CompiledFramework, unit: int, year: int, quarter: int, share: ShareCounts) -> UnitScore:
         fw = cf.fw
         level = self.tree.units[unit].level
         inds: dict[str, IndicatorResult] = {}
@@ -201,8 +210,15 @@ class ScoringEngine:
         if period.is_year or period.quarter == 4:
             found = self.results.get((framework, u, period.year))
             if found is not None:
-                return UnitScore(found.framework, found.unit, found.year, 4, dict(found.indicators),
-                                 dict(found.mains), dict(found.composites))
+                return UnitScore(
+                    found.framework,
+                    found.unit,
+                    found.year,
+                    4,
+                    dict(found.indicators),
+                    dict(found.mains),
+                    dict(found.composites),
+                )
         return self._score_unit(cf, u, period.year, period.quarter, self._scan_share)
 
     def _scan_share(self, f: ShareOfUnits, code: str, unit: int, year: int, quarter: int) -> tuple[int, int]:

@@ -22,7 +22,7 @@ from shared.rules.model import (
     Sum,
 )
 from shared.scoring.curves import meets, score
-from shared.scoring.results import CompositeResult, IndicatorResult
+from shared.scoring.results import CompositeResult, CompositeStatus, IndicatorResult, IndicatorStatus
 from shared.scoring.store import MetricStore
 from shared.scoring.targets import target_for
 
@@ -81,23 +81,32 @@ class CompiledFramework:
             return t
 
 
-def evaluate_indicator(cf: CompiledFramework, ind: Indicator, store: MetricStore, unit: int, year: int,
-                       quarter: int, share_counts: ShareCounts) -> IndicatorResult:
+def evaluate_indicator(
+    cf: CompiledFramework,
+    ind: Indicator,
+    store: MetricStore,
+    unit: int,
+    year: int,
+    quarter: int,
+    share_counts: ShareCounts,
+) -> IndicatorResult:
     value, reason = _formula_value(ind, store, cf.tree, unit, year, quarter, share_counts)
     level = cf.tree.units[unit].level
     target = cf.target(ind, level, year)
     if value is None:
         return IndicatorResult(None, target, None, ind.points, None, "no_data", reason)
     if target is None:
-        return IndicatorResult(value, None, None, ind.points, None, "no_data",
-                               f"no target for level {level} in {year} / chưa có chỉ tiêu")
+        return IndicatorResult(
+            value, None, None, ind.points, None, "no_data", f"no target for level {level} in {year} / chưa có chỉ tiêu"
+        )
     s = score(ind.curve, value, target, ind.direction)
-    status = "met" if meets(value, target, ind.direction) else "below_target"
+    status: IndicatorStatus = "met" if meets(value, target, ind.direction) else "below_target"
     return IndicatorResult(value, target, s, ind.points, s * ind.points, status)
 
 
-def _formula_value(ind: Indicator, store: MetricStore, tree: OrgTree, unit: int, year: int, quarter: int,
-                   share_counts: ShareCounts) -> tuple[float | None, str | None]:
+def _formula_value(
+    ind: Indicator, store: MetricStore, tree: OrgTree, unit: int, year: int, quarter: int, share_counts: ShareCounts
+) -> tuple[float | None, str | None]:
     f = ind.formula
     if isinstance(f, Ratio):
         den = store.value(f.denominator, unit, year, quarter)
@@ -138,8 +147,9 @@ def _formula_value(ind: Indicator, store: MetricStore, tree: OrgTree, unit: int,
     return meet / total * f.scale, None
 
 
-def evaluate_main(main: MainIndicator, fw: Framework, level: str,
-                  results: dict[str, IndicatorResult]) -> CompositeResult:
+def evaluate_main(
+    main: MainIndicator, fw: Framework, level: str, results: dict[str, IndicatorResult]
+) -> CompositeResult:
     applicable = [c for c in main.indicators if level in fw.indicators[c].levels]
     if not applicable:
         return CompositeResult(None, "not_applicable", 0.0, ())
@@ -152,7 +162,7 @@ def evaluate_main(main: MainIndicator, fw: Framework, level: str,
     coverage = with_data / points
     if with_data <= 0:
         return CompositeResult(None, "no_data", 0.0, missing, points, 0.0)
-    status = "complete" if not missing else "partial"
+    status: CompositeStatus = "complete" if not missing else "partial"
     if fw.missing_data == "rescale":
         if coverage + 1e-12 < fw.min_coverage:
             return CompositeResult(None, "no_data", coverage, missing, points, earned)
@@ -160,8 +170,9 @@ def evaluate_main(main: MainIndicator, fw: Framework, level: str,
     return CompositeResult(earned / points, status, coverage, missing, points, earned)
 
 
-def evaluate_composite(comp: Composite, fw: Framework, parts: dict[str, CompositeResult | IndicatorResult]
-                       ) -> CompositeResult:
+def evaluate_composite(
+    comp: Composite, fw: Framework, parts: dict[str, CompositeResult | IndicatorResult]
+) -> CompositeResult:
     total_w = 0.0
     data_w = 0.0
     acc = 0.0
@@ -189,7 +200,7 @@ def evaluate_composite(comp: Composite, fw: Framework, parts: dict[str, Composit
     coverage = data_w / total_w
     if data_w == 0:
         return CompositeResult(None, "no_data", 0.0, tuple(missing))
-    status = "complete" if not missing else "partial"
+    status: CompositeStatus = "complete" if not missing else "partial"
     if fw.missing_data == "rescale":
         if coverage + 1e-12 < fw.min_coverage:
             return CompositeResult(None, "no_data", coverage, tuple(missing))

@@ -61,8 +61,17 @@ class MetricStore:
         self.touched: dict[int, set[int]] = {}
 
     # ------------------------------------------------------------------ writes
-    def add(self, metric: str, unit: int, year: int, quarter: int, value: float,
-            events: int = 1, ts: float = 0.0, seq: int = 0) -> None:
+    def add(
+        self,
+        metric: str,
+        unit: int,
+        year: int,
+        quarter: int,
+        value: float,
+        events: int = 1,
+        ts: float = 0.0,
+        seq: int = 0,
+    ) -> None:
         m = self.metrics[metric]
         chain = (unit, *self.tree.units[unit].ancestors)
         touched = self.touched.setdefault(year, set())
@@ -72,8 +81,9 @@ class MetricStore:
         else:
             self._set_gauge(metric, m.rollup == "sum", unit, year, quarter, (ts, seq, value))
 
-    def _add_counter(self, metric: str, chain: tuple[int, ...], unit: int, year: int, q: int,
-                     value: float, events: int) -> None:
+    def _add_counter(
+        self, metric: str, chain: tuple[int, ...], unit: int, year: int, q: int, value: float, events: int
+    ) -> None:
         cy = self._counters.get((metric, year))
         if cy is None:
             cy = self._counters[(metric, year)] = _CounterYear()
@@ -155,8 +165,9 @@ class MetricStore:
             n = s[4] + (s[5] if quarter > 1 else 0) + (s[6] if quarter > 2 else 0) + (s[7] if quarter > 3 else 0)
             if n == 0:
                 return None
-            return s[0] + (s[1] if quarter > 1 else 0.0) + (s[2] if quarter > 2 else 0.0) + (
-                s[3] if quarter > 3 else 0.0)
+            return (
+                s[0] + (s[1] if quarter > 1 else 0.0) + (s[2] if quarter > 2 else 0.0) + (s[3] if quarter > 3 else 0.0)
+            )
         gy = self._gauges.get((metric, year))
         lv = gy.level.get(unit) if gy is not None else None
         return None if lv is None else lv[quarter - 1]

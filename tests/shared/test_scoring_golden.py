@@ -44,7 +44,9 @@ def scenario(mini_rules: RuleSet) -> ScoringEngine:
 
 def test_ratio_rolls_up_as_sum_of_numerators_over_sum_of_denominators(scenario: ScoringEngine) -> None:
     year = parse_period("2025")
-    a1 = {u: scenario.score("mini", u, year).indicators["A1"].value for u in ("P.D1.C1", "P.D1.C2", "P.D1", "P.D2", "P")}
+    a1 = {
+        u: scenario.score("mini", u, year).indicators["A1"].value for u in ("P.D1.C1", "P.D1.C2", "P.D1", "P.D2", "P")
+    }
     assert a1["P.D1.C1"] == approx(3 / 4)
     assert a1["P.D1.C2"] == approx(1 / 6)
     # D1 = (3 + 1) / (4 + 6) = 0.4, not the mean of 0.75 and 0.1667 (0.4583)
