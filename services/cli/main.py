@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.keys_cmd import keys_app
 from services.cli.rules_cmd import rules_app
+from services.cli.up_cmd import up
 
 app = typer.Typer(
     help="DTI Monitor — theo dõi Chỉ số chuyển đổi số cấp tỉnh / provincial DTI monitoring",
@@ -12,6 +14,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(rules_app, name="rules")
+app.add_typer(keys_app, name="keys")
+app.command("up")(up)
 
 
 def main() -> None:

@@ -55,10 +55,14 @@ class ScoringEngine:
         return self.rules.version
 
     # ------------------------------------------------------------------ incremental path
-    def apply(self, event: MetricEvent) -> list[UnitScore]:
-        """Apply one event; returns the unit scores it changed (the unit's and its ancestors')."""
+    def apply(self, event: MetricEvent, seq: int | None = None) -> list[UnitScore]:
+        """Apply one event; returns the unit scores it changed (the unit's and its ancestors').
+
+        `seq` is the event's position in the durable log when there is one: it breaks ties between gauge
+        levels with the same occurred_at the same way on every replay.
+        """
         year, quarter = year_quarter(event.occurred_at)
-        self._seq += 1
+        self._seq = self._seq + 1 if seq is None else seq
         return self.apply_raw(
             event.metric,
             self.tree.by_code[event.org_unit],

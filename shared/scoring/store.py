@@ -59,6 +59,9 @@ class MetricStore:
         self._gauges: dict[tuple[str, int], _GaugeYear] = {}
         # units whose subtree has any data, per year: the units worth scoring
         self.touched: dict[int, set[int]] = {}
+        # entries for units or metrics the current rules do not know; kept so a later rules version that
+        # knows them again scores them (nothing accepted is dropped by a rules edit)
+        self.orphans: list[OwnEntry] = []
 
     # ------------------------------------------------------------------ writes
     def add(
@@ -187,6 +190,7 @@ class MetricStore:
                 for i, e in enumerate(entries):
                     if e is not None:
                         yield OwnEntry(metric, codes[u].code, year, i + 1, e[2], 1, e[0], e[1])
+        yield from self.orphans
 
     def load(self, entries: Iterator[OwnEntry] | list[OwnEntry]) -> int:
         """Re-apply own entries (from a snapshot or an older store); returns how many were skipped because
@@ -196,6 +200,7 @@ class MetricStore:
             u = self.tree.by_code.get(e.unit)
             m = self.metrics.get(e.metric)
             if u is None or m is None:
+                self.orphans.append(e)
                 skipped += 1
                 continue
             if m.type == "counter":

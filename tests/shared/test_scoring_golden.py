@@ -154,3 +154,43 @@ def test_target_between_target_years_lies_on_the_line(mini_rules: RuleSet) -> No
     # before the first target year the line starts at the baseline: 2024 = 40%
     feed(e, "tthc.records_total", "P.D1.C1", 10, when=datetime(2024, 5, 1, tzinfo=PROVINCE_TZ))
     assert e.score("mini", "P.D1.C1", parse_period("2024")).indicators["A1"].target == approx(0.40)
+
+
+def test_gaps_rank_indicators_by_index_points_to_gain(scenario: ScoringEngine, mini_rules: RuleSet) -> None:
+    from datetime import date
+
+    from shared.scoring.view import gaps
+
+    period = parse_period("2025")
+    g = gaps(mini_rules, scenario.score("mini", "P", period), period, date(2025, 12, 31))
+    pts = {row["code"]: row["gain_points"] for row in g["indicators"]}
+    # index (scale 100) weighs main A 60 and B 40 of 100 -> one point of A's 60 is worth 60/100/60 × 100 = 1 index
+    # point; likewise for B. So the gain is simply the points not yet earned:
+    # A1: 40 - 21.428571 = 18.571429; A2: 20 - 15.555556 = 4.444444; B1: 20 - 0 = 20; B2: 20 - 10 = 10
+    assert pts == {
+        "B1": approx(20.0),
+        "A1": approx(40 - 40 * (6 / 14) / 0.8, abs=1e-4),
+        "B2": approx(10.0),
+        "A2": approx(20 - 20 * 7 / 9, abs=1e-4),
+    }
+    assert [r["code"] for r in g["indicators"]] == ["B1", "A1", "B2", "A2"]
+    deps = {d["code"]: d["gain_points"] for d in g["departments"]}
+    assert deps == {"KHCN": approx(30.0), "VP": approx(18.571429 + 4.444444, abs=1e-3)}
+
+
+def test_score_tree_carries_trajectory_and_rules_version(scenario: ScoringEngine, mini_rules: RuleSet) -> None:
+    from datetime import date
+
+    from shared.scoring.view import score_tree
+
+    period = parse_period("2025")
+    tree = score_tree(mini_rules, scenario.score("mini", "P", period), period, date(2025, 7, 2))
+    assert tree["rules_version"] == mini_rules.version
+    a1 = next(i for m in tree["main_indicators"] for i in m["indicators"] if i["code"] == "A1")
+    # baseline 40% at 31/12/2024, target 80% at 31/12/2025; 2 July 2025 is day 183 of 365:
+    # expected = 0.40 + 0.40 × 183/365 = 0.600548; the value 6/14 = 0.4286 is more than 10% short -> off track
+    assert a1["trajectory"]["expected"] == approx(0.4 + 0.4 * 183 / 365, abs=1e-6)
+    assert a1["trajectory"]["status"] == "off_track"
+    assert tree["index"]["points"] == approx(
+        100 * (60 * (40 * (6 / 14) / 0.8 + 20 * 7 / 9) / 60 + 40 * 0.25) / 100, abs=1e-3
+    )

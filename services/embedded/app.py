@@ -1,0 +1,70 @@
+"""`dti up`: the ingest API, scoring, the read API and /metrics in one FastAPI app on one port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.requests import Request
+from fastapi.responses import JSONResponse
+
+from services.common import ops
+from services.common.errors import pointer, vi_for
+from services.common.metrics import ServiceMetrics
+from services.common.middleware import RequestContext
+from services.embedded.runtime import EmbeddedRuntime
+from services.ingest.routes import events, observations
+from services.scoring.routes import read
+from shared.rules.loader import load_ruleset, resolve_manifest
+from shared.settings import Settings
+
+DESCRIPTION = """
+DTI Monitor — theo dõi Chỉ số chuyển đổi số cấp tỉnh gần thời gian thực.
+
+Provincial systems push events (`POST /v1/events`) with a source key (`Authorization: Bearer …`, created by
+`dti keys create --source NAME`); departments submit periodic figures (`POST /v1/observations`, JSON or an
+.xlsx/.csv upload). Scores are recomputed as events arrive (`GET /v1/scores`, `GET /v1/gaps`).
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    rules = load_ruleset(resolve_manifest(settings.rules))
+    metrics = ServiceMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = EmbeddedRuntime(settings, rules, metrics)
+        app.state.backend = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title="DTI Monitor", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.include_router(events.router)
+    app.include_router(observations.router)
+    app.include_router(read.router)
+    app.include_router(ops.router)
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_middleware(RequestContext, metrics=metrics)
+    return app
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for e in exc.errors():
+        loc = list(e.get("loc", ()))
+        where = loc[0] if loc else "body"
+        errors.append(
+            {
+                "pointer": pointer(f"/{where}", loc[1:]),
+                "code": e.get("type"),
+                "message": f"{vi_for(str(e.get('type')))} / {e.get('msg')}",
+            }
+        )
+    return JSONResponse(
+        {"detail": {"message": "tham số không hợp lệ / invalid request", "errors": errors}}, status_code=422
+    )

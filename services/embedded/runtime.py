@@ -1,0 +1,229 @@
+"""Everything `dti up` runs in one process: the event log, the scorer, rules hot reload, snapshots.
+
+Order of work for an accepted batch: the writer thread commits it to SQLite (then the client gets 202),
+the scorer task applies it to the engine in log order, the Prometheus gauges follow. On start the engine
+is restored from the last snapshot and the log after it is replayed, so each accepted event counts once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import structlog
+
+from services.common.metrics import ServiceMetrics
+from services.embedded.storage import AppendResult, EventLog, LoggedEvent, Observation
+from services.ingest.keys import KeyStore, admin_token
+from shared.events import AcceptedEvent
+from shared.periods import PROVINCE_TZ, year_quarter
+from shared.rules.loader import resolve_manifest
+from shared.rules.model import RuleSet
+from shared.rules.problems import RulesInvalid
+from shared.scoring.engine import MetricEvent, ScoringEngine
+from shared.scoring.store import OwnEntry
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+SCORER_CHUNK = 2000
+
+
+@dataclass(slots=True)
+class RulesState:
+    """The rules in force and, when the last edit was refused, why (FILE:LINE:COL lines)."""
+
+    current: RuleSet
+    loaded_at: float
+    last_error: list[str] = field(default_factory=list)
+    last_error_at: float | None = None
+
+
+class EmbeddedRuntime:
+    def __init__(self, settings: Settings, rules: RuleSet, metrics: ServiceMetrics | None = None) -> None:
+        self.settings = settings
+        self.rules = RulesState(rules, time.time())
+        data = settings.data_dir
+        data.mkdir(parents=True, exist_ok=True)
+        self.log = EventLog(data / "events.sqlite", settings.sqlite_synchronous)
+        self.keys = KeyStore(data / "keys.sqlite")
+        self.admin_token = admin_token(data, settings.admin_token)
+        self.metrics = metrics or ServiceMetrics()
+        self.engine = ScoringEngine(rules)
+        self._pending: asyncio.Queue[list[LoggedEvent]] = asyncio.Queue()
+        self._applied_seq = 0
+        self._accepted_seq = 0
+        self._snapshot_seq = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self.ready = False
+        self._applied = asyncio.Condition()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        t0 = time.perf_counter()
+        snap = self.log.load_snapshot()
+        if snap is not None:
+            seq, entries = snap
+            skipped = self.engine.restore(entries, seq)
+            self._applied_seq = self._snapshot_seq = seq
+            log.info("snapshot_restored", seq=seq, entries=len(entries), not_in_rules=skipped)
+        replayed = 0
+        for le in self.log.read_after(self._applied_seq):
+            self._apply_one(le)
+            replayed += 1
+        self._accepted_seq = self._applied_seq
+        self._refresh_gauges()
+        log.info(
+            "state_recovered",
+            replayed=replayed,
+            seconds=round(time.perf_counter() - t0, 3),
+            rules_version=self.rules.current.version,
+        )
+        self._tasks = [
+            asyncio.create_task(self._scorer(), name="scorer"),
+            asyncio.create_task(self._snapshotter(), name="snapshotter"),
+        ]
+        if self.settings.watch_rules:
+            self._tasks.append(asyncio.create_task(self._watch_rules(), name="rules-watcher"))
+        self.ready = True
+
+    async def stop(self) -> None:
+        self.ready = False
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        # drain what was accepted, then snapshot so the next start replays little
+        while not self._pending.empty():
+            for le in self._pending.get_nowait():
+                self._apply_one(le)
+        with contextlib.suppress(Exception):
+            await self._snapshot()
+        self.log.close()
+        self.keys.close()
+
+    # ------------------------------------------------------------------ ingest
+    async def append(self, events: list[AcceptedEvent]) -> AppendResult:
+        result = await self.log.append(events)
+        self._enqueue(result)
+        return result
+
+    async def observe(self, observations: list[Observation]) -> AppendResult:
+        result = await self.log.observe(observations)
+        self._enqueue(result)
+        return result
+
+    def _enqueue(self, result: AppendResult) -> None:
+        if result.logged:
+            self._accepted_seq = max(self._accepted_seq, result.logged[-1].seq)
+            self._pending.put_nowait(result.logged)
+            self.metrics.scoring_lag.set(self._accepted_seq - self._applied_seq)
+
+    # ------------------------------------------------------------------ scoring
+    def _apply_one(self, le: LoggedEvent) -> None:
+        ev = le.event
+        if ev.org_unit not in self.engine.tree.by_code or ev.metric not in self.engine.store.metrics:
+            # accepted under rules that knew them; kept in the store's orphans until rules know them again
+            self.engine.store.load([_own(ev, le.seq)])
+            self._applied_seq = le.seq
+            return
+        changed = self.engine.apply(MetricEvent(ev.metric, ev.org_unit, ev.value, ev.occurred_at), seq=le.seq)
+        self.metrics.observe_scores(self.rules.current, changed)
+        self._applied_seq = le.seq
+
+    async def _scorer(self) -> None:
+        while True:
+            batch = await self._pending.get()
+            for i in range(0, len(batch), SCORER_CHUNK):
+                for le in batch[i : i + SCORER_CHUNK]:
+                    if le.seq > self._applied_seq:
+                        self._apply_one(le)
+                self.metrics.scoring_events.inc(min(SCORER_CHUNK, len(batch) - i))
+                await asyncio.sleep(0)  # let requests through between chunks
+            self.metrics.scoring_lag.set(self._accepted_seq - self._applied_seq)
+            self.metrics.scoring_last.set(time.time())
+            async with self._applied:
+                self._applied.notify_all()
+
+    async def wait_applied(self, seq: int, timeout: float = 10.0) -> bool:
+        """Wait until the scorer has applied the log up to `seq` (tests and benchmarks use it)."""
+        async with self._applied:
+            try:
+                await asyncio.wait_for(self._applied.wait_for(lambda: self._applied_seq >= seq), timeout)
+            except TimeoutError:
+                return False
+        return True
+
+    @property
+    def applied_seq(self) -> int:
+        return self._applied_seq
+
+    async def _snapshotter(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.snapshot_interval_seconds)
+            if self._applied_seq != self._snapshot_seq:
+                try:
+                    await self._snapshot()
+                except Exception as exc:  # a failed snapshot only means a longer replay next start
+                    log.error("snapshot_failed", error=str(exc))
+
+    async def _snapshot(self) -> None:
+        seq = self._applied_seq
+        entries = list(self.engine.store.own_entries())
+        await self.log.save_snapshot(seq, entries)
+        self._snapshot_seq = seq
+        log.info("snapshot_saved", seq=seq, entries=len(entries))
+
+    # ------------------------------------------------------------------ rules
+    async def reload_rules(self) -> tuple[bool, list[str]]:
+        """Load the rules files again; keep the last good rules when the new ones are invalid."""
+        from shared.rules.loader import load_ruleset
+
+        path = resolve_manifest(self.settings.rules)
+        try:
+            new = await asyncio.to_thread(load_ruleset, path)
+        except RulesInvalid as exc:
+            lines = [str(p) for p in exc.problems] or ["rules could not be loaded"]
+            self.rules.last_error, self.rules.last_error_at = lines, time.time()
+            self.metrics.rules_reloads.labels("failure").inc()
+            self.metrics.rules_ok.set(0)
+            for line in lines:
+                log.error("rules_invalid", problem=line, kept_version=self.rules.current.version)
+            return False, lines
+        if new.version == self.rules.current.version:
+            self.rules.last_error, self.rules.last_error_at = [], None
+            self.metrics.rules_ok.set(1)
+            return True, []
+        old = self.rules.current.version
+        skipped = self.engine.swap_rules(new)
+        self.rules = RulesState(new, time.time())
+        self.metrics.rules_reloads.labels("success").inc()
+        self.metrics.rules_ok.set(1)
+        self.metrics.rules_loaded_at.set(self.rules.loaded_at)
+        self._refresh_gauges()
+        log.info("rules_reloaded", old_version=old, version=new.version, entries_not_in_rules=skipped)
+        return True, []
+
+    async def _watch_rules(self) -> None:
+        from watchfiles import awatch
+
+        directory = resolve_manifest(self.settings.rules).parent
+        async for _changes in awatch(directory, debounce=300, step=100):
+            await self.reload_rules()
+
+    def _refresh_gauges(self) -> None:
+        self.metrics.configure(self.rules.current, self.settings.metrics_levels, today().year)
+        self.metrics.clear_scores()
+        self.metrics.observe_scores(self.rules.current, self.engine.results.values())
+
+
+def today() -> date:
+    return datetime.now(PROVINCE_TZ).date()
+
+
+def _own(ev: AcceptedEvent, seq: int) -> OwnEntry:
+    year, quarter = year_quarter(ev.occurred_at)
+    return OwnEntry(ev.metric, ev.org_unit, year, quarter, ev.value, 1, ev.occurred_at.timestamp(), seq)

@@ -1,0 +1,115 @@
+"""POST /v1/events: one event, a JSON batch, or NDJSON, from a provincial system holding a source key."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from services.common.auth import SourceDep
+from services.common.backend import IngestBackend, ingest_backend
+from services.common.errors import fail
+from services.ingest.parsing import (
+    accepted,
+    check_permissions,
+    check_rules,
+    media_type,
+    raw_items,
+    read_body,
+    validate_items,
+)
+from shared.events import EventIn
+
+router = APIRouter(tags=["ingest"])
+
+
+class Accepted(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+_EVENT_SCHEMA = EventIn.model_json_schema()
+_BATCH_SCHEMA = {
+    "type": "object",
+    "title": "Batch",
+    "additionalProperties": False,
+    "required": ["events"],
+    "properties": {"events": {"type": "array", "minItems": 1, "items": _EVENT_SCHEMA}},
+}
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": 'One event, a batch `{"events": [...]}`, or NDJSON (one event per line). A batch is '
+        "atomic: if any item is refused nothing is stored and every problem is listed.",
+        "content": {
+            "application/json": {"schema": {"anyOf": [_EVENT_SCHEMA, _BATCH_SCHEMA]}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post(
+    "/v1/events",
+    status_code=202,
+    response_model=Accepted,
+    openapi_extra=_BODY_DOC,
+    responses={
+        401: {"description": "missing or bad key"},
+        403: {"description": "source or metric not allowed for this key"},
+        413: {"description": "too large"},
+        415: {"description": "unsupported content type"},
+        422: {"description": "invalid events, each listed"},
+        503: {"description": "storage unavailable; retry"},
+    },
+)
+async def post_events(
+    request: Request, source: SourceDep, b: Annotated[IngestBackend, Depends(ingest_backend)]
+) -> JSONResponse:
+    s = b.settings
+    body = await read_body(request, s.max_body_bytes)
+    items, prefix, batch = raw_items(body, media_type(request), s.max_batch_events)
+    events, errors = validate_items(items, prefix, batch)
+    if errors:
+        b.metrics.ingest_rejections.labels(source, "invalid").inc(len(items))
+        raise fail(
+            422,
+            "sự kiện không hợp lệ, không sự kiện nào được lưu",
+            "invalid event(s); nothing from this request was stored",
+            errors,
+        )
+    rules = b.rules.current
+    errors = check_permissions(events, source, rules.catalog.sources.get(source, frozenset()), prefix, batch)
+    if errors:
+        b.metrics.ingest_rejections.labels(source, "forbidden").inc(len(items))
+        raise fail(
+            403,
+            "nguồn không được phép gửi các sự kiện này, không sự kiện nào được lưu",
+            "this key's source may not send these events; nothing was stored",
+            errors,
+        )
+    errors = check_rules(events, rules, prefix, batch, timedelta(seconds=s.max_future_seconds))
+    if errors:
+        b.metrics.ingest_rejections.labels(source, "rules").inc(len(items))
+        raise fail(
+            422,
+            "sự kiện không hợp lệ theo bộ quy tắc, không sự kiện nào được lưu",
+            "event(s) refused by the rules; nothing from this request was stored",
+            errors,
+        )
+    try:
+        result = await b.append(accepted(events))
+    except Exception as exc:
+        raise fail(
+            503, "tạm thời không lưu được, vui lòng gửi lại", "storage unavailable, retry", retry_after=1
+        ) from exc
+    n_ok = len(result.logged)
+    b.metrics.ingest_events.labels(source, "accepted").inc(n_ok)
+    if result.duplicates:
+        b.metrics.ingest_events.labels(source, "duplicate").inc(result.duplicates)
+    b.metrics.last_event.labels(source).set(time.time())
+    return JSONResponse({"accepted": n_ok, "duplicates": result.duplicates}, status_code=202)

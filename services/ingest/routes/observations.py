@@ -1,0 +1,271 @@
+"""POST /v1/observations: departments' periodic figures, as JSON or an uploaded .xlsx/.csv sheet.
+
+An observation is the figure for (org unit, metric, period); sending it again replaces the previous one
+(a correction), and sending the same figure again is a duplicate. Each needs evidence and a reporter.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter, ValidationError
+
+from services.common.auth import SourceDep
+from services.common.backend import IngestBackend, ingest_backend
+from services.common.errors import fail, pointer, vi_for
+from services.embedded.storage import Observation
+from services.ingest.parsing import JSON_TYPES, media_type, read_body
+from services.ingest.table_upload import TableError, TableUnreadable, read_table, rows_of
+from shared.events import FieldError, years_covered
+from shared.periods import PROVINCE_TZ, parse_period
+from shared.rules.model import Latest, RuleSet
+
+router = APIRouter(tags=["ingest"])
+
+
+class ObservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    org_unit: str = Field(min_length=1)
+    metric: str | None = Field(default=None, description="metric code; or give `indicator`")
+    indicator: str | None = Field(default=None, description="an indicator read directly from one metric")
+    period: str = Field(description="2025 or 2025-Q2", examples=["2025-Q2"])
+    value: float
+    evidence_url: HttpUrl
+    reported_by: str = Field(min_length=1, max_length=200)
+
+
+class ObservationsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    observations: list[ObservationIn] = Field(min_length=1)
+
+
+_ONE = TypeAdapter(ObservationIn)
+_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": ObservationsIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            },
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/v1/observations",
+    status_code=202,
+    openapi_extra=_DOC,
+    responses={422: {"description": "invalid rows, each named"}, 403: {"description": "not allowed"}},
+)
+async def post_observations(
+    request: Request, source: SourceDep, b: Annotated[IngestBackend, Depends(ingest_backend)]
+) -> JSONResponse:
+    ctype = media_type(request)
+    rules = b.rules.current
+    if ctype == "multipart/form-data":
+        obs, errors = await _from_upload(request, rules, source, b.settings.max_body_bytes)
+    elif ctype in JSON_TYPES:
+        body = await read_body(request, b.settings.max_body_bytes)
+        obs, errors = _from_json(body, rules, source)
+    else:
+        raise fail(
+            415,
+            "chỉ nhận application/json hoặc tệp tải lên (multipart/form-data)",
+            f"unsupported content type '{ctype or 'none'}': send JSON or upload a file",
+        )
+    if errors:
+        status = 403 if any(e.get("code") == "metric_not_allowed" for e in errors) else 422
+        raise fail(
+            status,
+            "số liệu không hợp lệ, không số liệu nào được lưu",
+            "invalid observation(s); nothing was stored",
+            errors=errors,
+        )
+    result = await b.observe(obs)
+    b.metrics.ingest_events.labels(source, "accepted").inc(len(result.logged))
+    return JSONResponse({"accepted": len(result.logged), "duplicates": result.duplicates}, status_code=202)
+
+
+def _from_json(body: bytes, rules: RuleSet, source: str) -> tuple[list[Observation], list[dict[str, Any]]]:
+    import orjson
+
+    try:
+        obj = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return [], [FieldError("", None, "invalid_json", "không phải JSON hợp lệ", str(exc)).as_dict()]
+    if not isinstance(obj, dict) or not isinstance(obj.get("observations"), list) or not obj["observations"]:
+        return [], [
+            FieldError(
+                "/observations", None, "missing", "cần danh sách 'observations'", 'expected {"observations": [...]}'
+            ).as_dict()
+        ]
+    out: list[Observation] = []
+    errors: list[dict[str, Any]] = []
+    for i, item in enumerate(obj["observations"]):
+        base = f"/observations/{i}"
+        try:
+            ob = _ONE.validate_python(item)
+        except ValidationError as exc:
+            errors += [
+                FieldError(pointer(base, e["loc"]), i, e["type"], vi_for(e["type"]), e["msg"]).as_dict()
+                for e in exc.errors(include_url=False)
+            ]
+            continue
+        made, errs = _resolve(ob, rules, source)
+        errors += [FieldError(f"{base}/{f}", i, code, vi, en).as_dict() for f, code, vi, en in errs]
+        if made is not None:
+            out.append(made)
+    return out, errors
+
+
+async def _from_upload(
+    request: Request, rules: RuleSet, source: str, limit: int
+) -> tuple[list[Observation], list[dict[str, Any]]]:
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return [], [{"field": "file", "message": "thiếu tệp 'file' / missing file field 'file'"}]
+    content = await upload.read()
+    if len(content) > limit:
+        raise fail(413, f"tệp vượt quá {limit} byte", f"file exceeds {limit} bytes")
+    try:
+        table = read_table(upload.filename or "", content)
+    except TableUnreadable as exc:
+        raise fail(415, str(exc), str(exc)) from exc
+    rows, header_errors = rows_of(table)
+    if header_errors:
+        return [], [e.as_dict() for e in header_errors]
+    out: list[Observation] = []
+    errors: list[dict[str, Any]] = []
+    for row in rows:
+        vals = {k: (None if v is None or (isinstance(v, str) and not v.strip()) else v) for k, v in row.values.items()}
+        period = vals.get("period")
+        if isinstance(period, int | float):
+            vals["period"] = str(int(period))
+        try:
+            ob = _ONE.validate_python(vals)
+        except ValidationError as exc:
+            for e in exc.errors(include_url=False):
+                field = str(e["loc"][0]) if e["loc"] else "row"
+                errors.append(
+                    TableError(row.row, row.columns.get(field, "?"), field, vi_for(e["type"]), e["msg"]).as_dict()
+                )
+            continue
+        made, errs = _resolve(ob, rules, source)
+        for f, code, vi, en in errs:
+            col = row.columns.get(f) or row.columns.get("metric") or row.columns.get("indicator", "?")
+            d = TableError(row.row, col, f, vi, en).as_dict()
+            d["code"] = code
+            errors.append(d)
+        if made is not None:
+            out.append(made)
+    if not rows and not errors:
+        errors.append(TableError(2, "A", "row", "tệp không có dòng số liệu nào", "the file has no data row").as_dict())
+    return out, errors
+
+
+def _resolve(
+    ob: ObservationIn, rules: RuleSet, source: str
+) -> tuple[Observation | None, list[tuple[str, str, str, str]]]:
+    errs: list[tuple[str, str, str, str]] = []
+    metric_code = ob.metric
+    if ob.indicator is not None and ob.metric is None:
+        found = [fw.indicators[ob.indicator] for fw in rules.frameworks.values() if ob.indicator in fw.indicators]
+        if not found:
+            errs.append(
+                (
+                    "indicator",
+                    "unknown_indicator",
+                    f"không có chỉ số '{ob.indicator}'",
+                    f"unknown indicator '{ob.indicator}'",
+                )
+            )
+        elif not isinstance(found[0].formula, Latest):
+            errs.append(
+                (
+                    "indicator",
+                    "computed_indicator",
+                    f"chỉ số '{ob.indicator}' được tính từ các chỉ tiêu: {', '.join(found[0].formula.metrics)}; "
+                    "hãy báo cáo các chỉ tiêu đó",
+                    f"indicator '{ob.indicator}' is computed from metrics "
+                    f"{', '.join(found[0].formula.metrics)}; report those",
+                )
+            )
+        else:
+            metric_code = found[0].formula.metric
+    if metric_code is None and not errs:
+        errs.append(("metric", "missing", "cần 'metric' hoặc 'indicator'", "give 'metric' or 'indicator'"))
+    metric = rules.catalog.metrics.get(metric_code) if metric_code else None
+    if metric_code is not None and metric is None:
+        errs.append(
+            ("metric", "unknown_metric", f"không có chỉ tiêu đo '{metric_code}'", f"unknown metric '{metric_code}'")
+        )
+    elif metric_code is not None and metric_code not in rules.catalog.sources.get(source, frozenset()):
+        errs.append(
+            (
+                "metric",
+                "metric_not_allowed",
+                f"nguồn '{source}' không được báo cáo '{metric_code}'",
+                f"source '{source}' may not report '{metric_code}'",
+            )
+        )
+    if ob.org_unit not in rules.org_tree.by_code:
+        errs.append(
+            (
+                "org_unit",
+                "unknown_org_unit",
+                f"không có đơn vị hành chính '{ob.org_unit}'",
+                f"unknown org unit '{ob.org_unit}'",
+            )
+        )
+    if not math.isfinite(ob.value) or (metric is not None and metric.type == "counter" and ob.value < 0):
+        errs.append(
+            (
+                "value",
+                "bad_value",
+                "giá trị phải là số không âm",
+                "value must be a finite, non-negative number for a counter",
+            )
+        )
+    try:
+        period = parse_period(ob.period)
+    except ValueError:
+        errs.append(
+            ("period", "bad_period", "kỳ phải có dạng 2025 hoặc 2025-Q2", "period must look like 2025 or 2025-Q2")
+        )
+        return None, errs
+    first, last = years_covered(rules)
+    if not first <= period.year <= last:
+        errs.append(
+            (
+                "period",
+                "outside_years",
+                f"năm {period.year} nằm ngoài các năm của bộ quy tắc",
+                f"year {period.year} is outside the years the rules cover ({first}–{last})",
+            )
+        )
+    if period.start > date.today():
+        errs.append(("period", "future_period", "kỳ báo cáo chưa bắt đầu", "the period has not started yet"))
+    if errs or metric is None or metric_code is None:
+        return None, errs
+    # the figure stands at the end of its period (noon, province time), so it lands in that period
+    when = datetime.combine(period.end, time(12, 0), tzinfo=PROVINCE_TZ)
+    return Observation(
+        ob.org_unit,
+        metric_code,
+        period.id,
+        ob.value,
+        metric.type == "counter",
+        when,
+        str(ob.evidence_url),
+        ob.reported_by,
+        source,
+    ), []

@@ -1,0 +1,183 @@
+"""The read API: scores, gaps, org units and rules — served by `dti up` and by the Kafka scoring service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from services.common.auth import AdminDep
+from services.common.backend import ScoresBackend, scores_backend
+from services.common.errors import fail
+from shared.events import FieldError
+from shared.periods import PROVINCE_TZ, Period, parse_period
+from shared.rules.model import RuleSet
+from shared.scoring.view import gaps, score_tree
+
+router = APIRouter(tags=["scores"])
+Dep = Annotated[ScoresBackend, Depends(scores_backend)]
+
+
+def _today() -> date:
+    return datetime.now(PROVINCE_TZ).date()
+
+
+def _args(rules: RuleSet, org_unit: str | None, period: str | None, framework: str | None) -> tuple[str, str, Period]:
+    errors = []
+    fw = framework or next(iter(rules.frameworks))
+    if fw not in rules.frameworks:
+        errors.append(
+            FieldError(
+                "/framework",
+                None,
+                "unknown_framework",
+                f"không có bộ chỉ số '{fw}'",
+                f"unknown framework '{fw}' (known: {', '.join(rules.frameworks)})",
+            )
+        )
+    unit = org_unit or rules.org_tree.roots[0].code
+    if unit not in rules.org_tree.by_code:
+        errors.append(
+            FieldError(
+                "/org_unit",
+                None,
+                "unknown_org_unit",
+                f"không có đơn vị hành chính '{unit}'",
+                f"unknown org unit '{unit}'",
+            )
+        )
+    try:
+        p = parse_period(period) if period else Period(_today().year, 4, True)
+    except ValueError:
+        errors.append(
+            FieldError(
+                "/period",
+                None,
+                "bad_period",
+                "kỳ phải có dạng 2025 hoặc 2025-Q2",
+                "period must look like 2025 or 2025-Q2",
+            )
+        )
+        p = Period(_today().year, 4, True)
+    if errors:
+        raise fail(422, "tham số không hợp lệ", "invalid query parameters", errors)
+    return fw, unit, p
+
+
+OrgQ = Annotated[str | None, Query(description="org unit code; default: the province")]
+PeriodQ = Annotated[str | None, Query(description="2025 or 2025-Q2; default: the current year")]
+FwQ = Annotated[str | None, Query(description="framework code, e.g. dti-2022; default: the first")]
+
+
+@router.get("/v1/scores")
+def get_scores(b: Dep, org_unit: OrgQ = None, period: PeriodQ = None, framework: FwQ = None) -> dict[str, Any]:
+    """The score tree of an org unit for a period: DTI, pillars, main and component indicators."""
+    rules = b.rules.current
+    fw, unit, p = _args(rules, org_unit, period, framework)
+    tree = score_tree(rules, b.engine.score(fw, unit, p), p, _today())
+    tree["frameworks"] = list(rules.frameworks)
+    return tree
+
+
+@router.get("/v1/scores/units")
+def get_unit_scores(
+    b: Dep,
+    period: PeriodQ = None,
+    framework: FwQ = None,
+    level: Annotated[str | None, Query(description="org-unit level; default: the second")] = None,
+) -> dict[str, Any]:
+    """Units of one level side by side: index, pillars and main indicators."""
+    rules = b.rules.current
+    fw, _unit, p = _args(rules, None, period, framework)
+    lv = level or (rules.org_tree.levels[1] if len(rules.org_tree.levels) > 1 else rules.org_tree.levels[0])
+    rows = []
+    for u in rules.org_tree.units:
+        if u.level != lv:
+            continue
+        us = b.engine.score(fw, u.code, p)
+        rows.append(
+            {
+                "code": u.code,
+                "name": u.name,
+                "index": us.index.value,
+                "index_status": us.index.status,
+                "pillars": {k: v.value for k, v in us.composites.items() if k != "DTI"},
+                "main_indicators": {k: v.value for k, v in us.mains.items()},
+            }
+        )
+    return {"framework": fw, "period": p.id, "level": lv, "rules_version": rules.version, "units": rows}
+
+
+@router.get("/v1/gaps")
+def get_gaps(b: Dep, org_unit: OrgQ = None, period: PeriodQ = None, framework: FwQ = None) -> dict[str, Any]:
+    """Indicators ranked by the DTI points gained by reaching target, grouped by owner department."""
+    rules = b.rules.current
+    fw, unit, p = _args(rules, org_unit, period, framework)
+    return gaps(rules, b.engine.score(fw, unit, p), p, _today())
+
+
+@router.get("/v1/org-units")
+def get_org_units(b: Dep) -> dict[str, Any]:
+    rules = b.rules.current
+    t = rules.org_tree
+    return {
+        "name": t.name,
+        "levels": list(t.levels),
+        "rules_version": rules.version,
+        "units": [
+            {
+                "code": u.code,
+                "name": u.name,
+                "level": u.level,
+                "parent": None if u.parent is None else t.units[u.parent].code,
+                "population": u.population,
+                "households": u.households,
+            }
+            for u in t.units
+        ],
+    }
+
+
+@router.get("/v1/rules")
+def get_rules(b: Dep) -> dict[str, Any]:
+    """The rules version and files in force, and why the last edit was refused if it was."""
+    st = b.rules
+    r = st.current
+    return {
+        "version": r.version,
+        "loaded_at": datetime.fromtimestamp(st.loaded_at).astimezone().isoformat(),
+        "files": [{"path": p, "sha256": h} for p, h in r.files],
+        "frameworks": [
+            {
+                "code": f.code,
+                "name": f.name,
+                "name_en": f.name_en,
+                "scale": f.scale,
+                "years": list(f.years),
+                "indicators": len(f.indicators),
+            }
+            for f in r.frameworks.values()
+        ],
+        "last_error": {
+            "problems": st.last_error,
+            "at": datetime.fromtimestamp(st.last_error_at).astimezone().isoformat(),
+        }
+        if st.last_error_at
+        else None,
+    }
+
+
+@router.post("/v1/rules/reload")
+async def reload_rules(b: Dep, _admin: AdminDep) -> dict[str, Any]:
+    """Reload the rules files now (admin). An invalid edit is refused; the last good rules stay in force."""
+    ok, problems = await b.reload_rules()
+    if not ok:
+        raise fail(
+            422,
+            "tệp quy tắc không hợp lệ, giữ nguyên phiên bản cũ",
+            "invalid rules; the last good version stays in force",
+            problems=problems,
+            version=b.rules.current.version,
+        )
+    return {"version": b.rules.current.version, "reloaded": True}

@@ -1,0 +1,178 @@
+"""Read models built from scores: the score tree of a unit and the gap ranking. JSON-ready, no I/O.
+
+Trajectories depend on the date, so they are computed here, at read time, with the date passed in.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shared.periods import Period
+from shared.rules.model import Framework, RuleSet
+from shared.scoring.evaluate import INDEX
+from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
+from shared.scoring.targets import expected_at, trajectory_status
+
+
+def _r(x: float | None, nd: int = 6) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+def _composite(code: str, name: str, name_en: str, r: CompositeResult) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "name_en": name_en,
+        "value": _r(r.value),
+        "status": r.status,
+        "coverage": _r(r.coverage, 4),
+        "missing": list(r.missing),
+    }
+
+
+def indicator_view(
+    fw: Framework, code: str, r: IndicatorResult, level: str, period: Period, as_of: date
+) -> dict[str, Any]:
+    ind = fw.indicators[code]
+    when = min(as_of, period.end)
+    expected = expected_at(ind, level, when)
+    trajectory = None
+    if expected is not None:
+        status = trajectory_status(r.value, expected, ind.tolerance, ind.direction) if r.value is not None else None
+        trajectory = {"expected": _r(expected), "as_of": when.isoformat(), "status": status}
+    return {
+        "code": code,
+        "name": ind.name,
+        "name_en": ind.name_en,
+        "main": ind.main,
+        "unit": ind.unit,
+        "direction": ind.direction,
+        "official": ind.official,
+        "owner": ind.owner,
+        "value": _r(r.value),
+        "target": _r(r.target),
+        "score": _r(r.score),
+        "points": ind.points,
+        "earned": _r(r.earned),
+        "status": r.status,
+        "reason": r.reason,
+        "trajectory": trajectory,
+        "reporting": {"frequency": ind.reporting.frequency, "deadline_days": ind.reporting.deadline_days},
+    }
+
+
+def score_tree(rules: RuleSet, us: UnitScore, period: Period, as_of: date) -> dict[str, Any]:
+    fw = rules.frameworks[us.framework]
+    unit = rules.org_tree.units[us.unit]
+    index = us.composites[INDEX]
+    mains = []
+    for m in fw.main_indicators.values():
+        mr = us.mains[m.code]
+        entry = _composite(m.code, m.name, m.name_en, mr)
+        entry.update(
+            points=m.points,
+            earned=_r(mr.earned),
+            owner=m.owner,
+            indicators=[
+                indicator_view(fw, c, us.indicators[c], unit.level, period, as_of)
+                for c in m.indicators
+                if c in us.indicators
+            ],
+        )
+        mains.append(entry)
+    goal = None
+    if fw.goal is not None:
+        goal = {"year": fw.goal.year, "value": fw.goal.value, "note": fw.goal.note}
+    return {
+        "framework": {"code": fw.code, "name": fw.name, "name_en": fw.name_en, "scale": fw.scale},
+        "org_unit": {"code": unit.code, "name": unit.name, "level": unit.level},
+        "period": period.id,
+        "rules_version": rules.version,
+        "as_of": as_of.isoformat(),
+        "index": {
+            **_composite(INDEX, "Chỉ số DTI", "DTI", index),
+            "points": _r(None if index.value is None else index.value * fw.scale, 4),
+            "goal": goal,
+        },
+        "pillars": [_composite(p.code, p.name, p.name_en, us.composites[p.code]) for p in fw.pillars.values()],
+        "main_indicators": mains,
+    }
+
+
+def effective_weights(fw: Framework, us: UnitScore) -> dict[str, float]:
+    """d(index value)/d(part value) for every main indicator and indicator that the index reaches.
+
+    The index may weigh main indicators, indicators or pillars (which weigh the same), so an indicator's
+    real share of the final score is the sum over every path to it (COINr's "effective weights").
+    """
+    eff: dict[str, float] = {}
+
+    def walk(weights: dict[str, float], factor: float) -> None:
+        parts = {k: w for k, w in weights.items() if w > 0 and _counts(us, k)}
+        total = sum(parts.values())
+        if total <= 0:
+            return
+        for code, w in parts.items():
+            share = factor * w / total
+            if code in fw.pillars:
+                walk(fw.pillars[code].weights, share)
+            else:
+                eff[code] = eff.get(code, 0.0) + share
+
+    walk(fw.index.weights, 1.0)
+    return eff
+
+
+def _counts(us: UnitScore, code: str) -> bool:
+    """Parts that are not applicable at the unit's level carry no weight there."""
+    r = us.mains.get(code) or us.composites.get(code)
+    if r is not None:
+        return r.status not in ("not_applicable", "not_scored")
+    return code in us.indicators
+
+
+def gaps(rules: RuleSet, us: UnitScore, period: Period, as_of: date) -> dict[str, Any]:
+    """Indicators ranked by the index points the unit would gain by bringing each to its target."""
+    fw = rules.frameworks[us.framework]
+    level = rules.org_tree.units[us.unit].level
+    eff = effective_weights(fw, us)
+    rows = []
+    for code, r in us.indicators.items():
+        ind = fw.indicators[code]
+        main = fw.main_indicators[ind.main]
+        per_point = eff.get(main.code, 0.0) / main.points if main.points else 0.0
+        direct = eff.get(code, 0.0)
+        score = r.score or 0.0
+        gain = ((1.0 - score) * ind.points * per_point + (1.0 - score) * direct) * fw.scale
+        if gain <= 1e-9:
+            continue
+        row = indicator_view(fw, code, r, level, period, as_of)
+        row["gain_points"] = round(gain, 4)
+        rows.append(row)
+    rows.sort(key=lambda x: (-x["gain_points"], x["code"]))
+    by_dep: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        dep = rules.catalog.departments.get(row["owner"])
+        d = by_dep.setdefault(
+            row["owner"],
+            {
+                "code": row["owner"],
+                "name": dep.name if dep else row["owner"],
+                "name_en": dep.name_en if dep else "",
+                "gain_points": 0.0,
+                "indicators": [],
+            },
+        )
+        d["gain_points"] = round(d["gain_points"] + row["gain_points"], 4)
+        d["indicators"].append(row)
+    unit = rules.org_tree.units[us.unit]
+    return {
+        "framework": fw.code,
+        "org_unit": unit.code,
+        "period": period.id,
+        "rules_version": rules.version,
+        "scale": fw.scale,
+        "indicators": rows,
+        "departments": sorted(by_dep.values(), key=lambda d: (-d["gain_points"], d["code"])),
+    }

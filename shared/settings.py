@@ -1,0 +1,38 @@
+"""Configuration, read once from DTI_* environment variables (and CLI options layered on top)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DTI_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    rules: Path = Path("rules")
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    # admin endpoints (rules reload, alert ack/silence); generated into the data dir when not given
+    admin_token: str | None = None
+    # ingest limits
+    max_batch_events: int = Field(default=5000, ge=1)
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_future_seconds: int = Field(default=300, ge=0)
+    # durability: "full" fsyncs every accepted batch (survives power loss), "normal" survives process crashes
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    snapshot_interval_seconds: float = Field(default=30.0, gt=0)
+    watch_rules: bool = True
+    # which org-unit levels get Prometheus series (bounded cardinality); default: the top two levels
+    metrics_levels: list[str] | None = None
+    public_url: str = "http://127.0.0.1:8080"
+    # Kafka mode
+    kafka_brokers: str = "127.0.0.1:9092"
+    topic_events: str = "dti.events"
+    topic_scores: str = "dti.scores"
+    topic_alerts: str = "dti.alerts"
