@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS source_keys (
 );
 """
 _REFRESH_SECONDS = 2.0
+_MISS_REFRESH_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,10 @@ class KeyStore:
         if now - self._loaded_at > _REFRESH_SECONDS:
             self._reload(now)
         hit = self._cache.get("k_" + parts[1])
+        if hit is None and now - self._loaded_at > _MISS_REFRESH_SECONDS:
+            # a key created a moment ago by `dti keys create`; rate-limited so bad keys cannot flood SQLite
+            self._reload(now)
+            hit = self._cache.get("k_" + parts[1])
         if hit is None:
             return None
         return hit[1] if hmac.compare_digest(hit[0], _digest(key)) else None

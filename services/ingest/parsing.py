@@ -140,9 +140,9 @@ def validate_items(items: list[Any], prefix: str, batch: bool) -> tuple[list[Eve
     return events, errors
 
 
-def check_permissions(
-    events: list[EventIn], source: str, allowed: frozenset[str], prefix: str, batch: bool
-) -> list[FieldError]:
+def check_permissions(events: list[EventIn], source: str, rules: RuleSet, prefix: str, batch: bool) -> list[FieldError]:
+    """403s: another source's events, or a metric this source may not report (unknown metrics are 422s)."""
+    allowed = rules.catalog.sources.get(source, frozenset())
     errors = []
     for i, ev in enumerate(events):
         base = f"{prefix}/{i}" if batch else prefix
@@ -157,7 +157,7 @@ def check_permissions(
                     f"this key belongs to source '{source}', not '{ev.source}'",
                 )
             )
-        elif ev.metric not in allowed:
+        elif ev.metric not in allowed and ev.metric in rules.catalog.metrics:
             errors.append(
                 FieldError(
                     f"{base}/metric",

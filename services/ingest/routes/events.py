@@ -83,7 +83,7 @@ async def post_events(
             errors,
         )
     rules = b.rules.current
-    errors = check_permissions(events, source, rules.catalog.sources.get(source, frozenset()), prefix, batch)
+    errors = check_permissions(events, source, rules, prefix, batch)
     if errors:
         b.metrics.ingest_rejections.labels(source, "forbidden").inc(len(items))
         raise fail(

@@ -181,3 +181,13 @@ async def reload_rules(b: Dep, _admin: AdminDep) -> dict[str, Any]:
             version=b.rules.current.version,
         )
     return {"version": b.rules.current.version, "reloaded": True}
+
+
+@router.get("/v1/data")
+def get_data(b: Dep, org_unit: OrgQ = None, period: PeriodQ = None) -> dict[str, Any]:
+    """Raw metric values (year to date, rolled up) of an org unit: what the indicators are computed from."""
+    rules = b.rules.current
+    _fw, unit, p = _args(rules, org_unit, period, None)
+    idx = rules.org_tree.by_code[unit]
+    values = {m: v for m in rules.catalog.metrics if (v := b.engine.store.value(m, idx, p.year, p.quarter)) is not None}
+    return {"org_unit": unit, "period": p.id, "rules_version": rules.version, "values": values}
