@@ -94,7 +94,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(crash_server: DtiSe
                 acked.update(_ids(poster.in_flight))
             expected = sum(v for _unit, v in acked.values())
             assert len(acked) > 0
-            eventually(lambda: data(srv, "P", "2025").get("tthc.records_total") == expected, timeout=20)
+            eventually(lambda e=expected: data(srv, "P", "2025").get("tthc.records_total") == e, timeout=20)
             # per district too: its communes' events and its own, rolled up
             for district in ("P.D1", "P.D2"):
                 want = sum(v for unit, v in acked.values() if unit == district or unit.startswith(district + "."))
