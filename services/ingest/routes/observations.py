@@ -44,13 +44,18 @@ class ObservationsIn(BaseModel):
 
 
 _ONE = TypeAdapter(ObservationIn)
+_OBS_SCHEMA = {
+    "type": "object",
+    "title": "Observations",
+    "additionalProperties": False,
+    "required": ["observations"],
+    "properties": {"observations": {"type": "array", "minItems": 1, "items": ObservationIn.model_json_schema()}},
+}
 _DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {
-                "schema": ObservationsIn.model_json_schema(ref_template="#/components/schemas/{model}")
-            },
+            "application/json": {"schema": _OBS_SCHEMA},
             "multipart/form-data": {
                 "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
             },
