@@ -27,6 +27,7 @@ def _rss_mb() -> float:
 
 def measure(n_units: int, n_events: int) -> dict[str, float]:
     from benchmarks.synthetic import events, load, seed_every_unit
+    from services.common.gc_tuning import tune_for_long_lived_state
     from shared.scoring.engine import ScoringEngine
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -36,6 +37,7 @@ def measure(n_units: int, n_events: int) -> dict[str, float]:
     for ev in seed_every_unit(rules):
         engine.apply(ev)
     rss_loaded = _rss_mb()
+    tune_for_long_lived_state()  # as the services do after recovery
     evs = events(rules, n_events)
     for ev in evs[: n_events // 10]:  # warm-up
         engine.apply(ev)

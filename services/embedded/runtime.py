@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 import structlog
 
+from services.common.gc_tuning import tune_for_long_lived_state
 from services.common.metrics import ServiceMetrics
 from services.embedded.storage import AppendResult, EventLog, LoggedEvent, Observation
 from services.ingest.keys import KeyStore, admin_token
@@ -75,6 +76,7 @@ class EmbeddedRuntime:
             replayed += 1
         self._accepted_seq = self._applied_seq
         self._refresh_gauges()
+        tune_for_long_lived_state()
         log.info(
             "state_recovered",
             replayed=replayed,

@@ -44,6 +44,7 @@ class ScoringEngine:
         self.tree = rules.org_tree
         self.store = store if store is not None else MetricStore(self.tree, rules.catalog.metrics)
         self.compiled = {code: CompiledFramework.build(fw, self.tree) for code, fw in rules.frameworks.items()}
+        self._readers = {code: self._share_reader(code) for code in self.compiled}
         self._seq = 0
         self.results: dict[tuple[str, int, int], UnitScore] = {}
         # (framework, share indicator, year) -> unit -> [meeting, with data] over its descendants at the level
@@ -120,7 +121,7 @@ class ScoringEngine:
                 key = (code, a, year)
                 current = self.results.get(key)
                 if current is None:  # first data in this unit's subtree this year: score it whole
-                    current = self.results[key] = self._score_unit(cf, a, year, 4, self._share_reader(cf.fw.code))
+                    current = self.results[key] = self._score_unit(cf, a, year, 4, self._readers[cf.fw.code])
                     changed.append(current)
                     continue
                 codes = dirty.get((code, a))
@@ -133,7 +134,7 @@ class ScoringEngine:
         mains: set[str] = set()
         for c in codes:
             ind = fw.indicators[c]
-            new = evaluate_indicator(cf, ind, self.store, us.unit, us.year, 4, self._share_reader(cf.fw.code))
+            new = evaluate_indicator(cf, ind, self.store, us.unit, us.year, 4, self._readers[cf.fw.code])
             if new != us.indicators.get(c):
                 us.indicators[c] = new
                 mains.add(cf.mains_of[c].code)
@@ -183,7 +184,7 @@ class ScoringEngine:
             for u in self.store.touched[year]:
                 for cf in self.compiled.values():
                     self.results[(cf.fw.code, u, year)] = self._score_unit(
-                        cf, u, year, 4, self._share_reader(cf.fw.code)
+                        cf, u, year, 4, self._readers[cf.fw.code]
                     )
 
     def _score_unit(self, cf: CompiledFramework, unit: int, year: int, quarter: int, share: ShareCounts) -> UnitScore:
@@ -247,6 +248,7 @@ class ScoringEngine:
         self.tree = rules.org_tree
         self.store = store
         self.compiled = {code: CompiledFramework.build(fw, self.tree) for code, fw in rules.frameworks.items()}
+        self._readers = {code: self._share_reader(code) for code in self.compiled}
         self.rescore_all()
         return skipped
 
