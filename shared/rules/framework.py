@@ -111,9 +111,13 @@ class _Ctx:
             self.p.add(node.loc, f"{what}: unknown department '{code}'")
         return code
 
+    def former(self, lv: str) -> bool:
+        """A level the org tree lists as removed by a reform: named by older frameworks, silently skipped."""
+        return self.tree is not None and lv in self.tree.former_levels
+
     def level(self, node: Node | None, what: str) -> str | None:
         lv = as_str(node, self.p, what)
-        if lv is None or node is None:
+        if lv is None or node is None or self.former(lv):
             return None
         if self.tree is not None and lv not in self.tree.levels:
             self.p.add(node.loc, f"{what}: unknown level '{lv}' (levels: {', '.join(self.tree.levels)})")
@@ -440,6 +444,8 @@ def _levels(node: Node | None, ctx: _Ctx) -> frozenset[str]:
     if not expect_list(node, ctx.p, "levels"):
         return frozenset()
     out = {lv for el in node.elements() if (lv := ctx.level(el, "levels")) is not None}
+    if not out and all(ctx.former(str(el.value)) for el in node.elements()):
+        return frozenset()  # scored only at levels a reform removed: not scored under this tree
     if not out:
         ctx.p.add(node.loc, "levels must name at least one level")
     return frozenset(out)
@@ -531,6 +537,8 @@ def _targets(
     ok = True
     for k, v in node.items():
         lv = str(k)
+        if ctx.former(lv):
+            continue
         if ctx.tree is not None and lv not in ctx.tree.levels:
             ctx.p.add(node.key_loc(k), f"targets: '{k}' is neither a year nor a level ({', '.join(ctx.tree.levels)})")
             ok = False
@@ -561,6 +569,8 @@ def _baseline(node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str
     by_level: dict[str, float] = {}
     if vnode.is_map:
         for k, v in vnode.items():
+            if ctx.former(str(k)):
+                continue
             lv = ctx.level(Node(str(k), vnode.key_loc(k)), "baseline level")
             q = as_quantity(v, percent, ctx.p, f"baseline for {k}")
             if lv is not None and q is not None:

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.alerts.rules_file import parse_alerts
 from shared.rules.catalog import parse_catalog
 from shared.rules.fields import as_str, check_keys, expect_list, req
 from shared.rules.framework import parse_framework
@@ -19,7 +20,7 @@ from shared.rules.problems import Location, Problems, RulesInvalid
 from shared.rules.source import Node, load_yaml
 
 MANIFEST = "ruleset.yaml"
-KINDS = ("ruleset", "org_units", "catalog", "framework")
+KINDS = ("ruleset", "org_units", "catalog", "framework", "alerts")
 
 
 @dataclass(slots=True)
@@ -80,7 +81,7 @@ def _load(manifest: Path, problems: Problems) -> RuleSet | None:
         if root.is_map and root.get("kind") is not None:
             problems.add(root.loc, "expected a manifest of kind 'ruleset'")
         return None
-    check_keys(root, {"kind", "org_units", "catalog", "frameworks", "note"}, problems, "ruleset")
+    check_keys(root, {"kind", "org_units", "catalog", "frameworks", "alerts", "note"}, problems, "ruleset")
     base = manifest.parent
     files: list[_Read] = [read]
 
@@ -113,9 +114,24 @@ def _load(manifest: Path, problems: Problems) -> RuleSet | None:
                 frameworks[fw.code] = fw
         if not frameworks and not problems:
             problems.add(fnode.loc, "the rule set names no framework")
+    alerts = None
+    if root.get("alerts") is not None:  # optional: a rule set without alerts.yaml scores but never alerts
+        alerts_read = part("alerts", "alerts")
+        if alerts_read is not None and alerts_read.node is not None:
+            # with problems elsewhere, codes may be missing: check the file's own structure only
+            ok = not problems
+            alerts = parse_alerts(
+                alerts_read.node,
+                problems,
+                catalog if ok else None,
+                tree if ok else None,
+                frameworks if ok else None,
+                alerts_read.display,
+            )
     if tree is None or catalog is None or problems:
         return None
-    return RuleSet(version_of(files), tuple((f.display, _sha(f.text)) for f in files), tree, catalog, frameworks)
+    files_in_force = tuple((f.display, _sha(f.text)) for f in files)
+    return RuleSet(version_of(files), files_in_force, tree, catalog, frameworks, alerts)
 
 
 def _part(base: Path, name: str, ref: Node, kind: str, problems: Problems, files: list[_Read]) -> _Read | None:
@@ -174,6 +190,9 @@ def check_files(paths: list[Path]) -> list[str]:
             parse_org_units(read.node, problems)
         elif kind == "catalog":
             parse_catalog(read.node, problems)
+        elif kind == "alerts":
+            frameworks = _context_frameworks(path.parent / MANIFEST, catalog, tree)
+            parse_alerts(read.node, problems, catalog, tree, frameworks, read.display)
         else:
             parse_framework(read.node, problems, catalog, tree, read.display)
     return [str(p) for p in problems.sorted()]
@@ -202,3 +221,24 @@ def _context(manifest: Path, checked: Path) -> tuple[Catalog | None, OrgTree | N
         else:
             tree = parse_org_units(part.node, Problems())
     return catalog, tree
+
+
+def _context_frameworks(manifest: Path, catalog: Catalog | None, tree: OrgTree | None) -> dict[str, Framework] | None:
+    """Frameworks named by the sibling manifest, so an alerts file checked alone has its codes checked."""
+    if not manifest.is_file():
+        return None
+    scratch = Problems()
+    read = _read(manifest, scratch)
+    node = read.node.get("frameworks") if read is not None and read.node is not None and read.node.is_map else None
+    if node is None or not node.is_list:
+        return None
+    out: dict[str, Framework] = {}
+    for el in node.elements():
+        part = _read(manifest.parent / str(el.value), scratch)
+        if part is not None and part.node is not None:
+            found = Problems()
+            fw = parse_framework(part.node, found, catalog, tree, part.display)
+            if fw is None or found:
+                return None  # a broken framework: its codes are unknown, so do not call them unknown
+            out[fw.code] = fw
+    return out

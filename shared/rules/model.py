@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from shared.alerts.model import AlertRules  # depends on shared.rules.problems only: no import cycle
 from shared.rules.problems import Location
 
 MetricType = Literal["counter", "gauge"]
@@ -35,6 +36,8 @@ class OrgTree:
     by_code: dict[str, int]
     # units of each level below each unit: (unit index, level) -> count; used as share denominators
     descendants_at_level: dict[tuple[int, Level], int]
+    # levels a reform removed (e.g. districts in 2025): frameworks may still name them; they are ignored
+    former_levels: tuple[Level, ...] = ()
 
     def unit(self, code: str) -> OrgUnit:
         return self.units[self.by_code[code]]
@@ -260,3 +263,4 @@ class RuleSet:
     org_tree: OrgTree
     catalog: Catalog
     frameworks: dict[str, Framework]
+    alerts: AlertRules | None = None  # rules/alerts.yaml, when the manifest names one

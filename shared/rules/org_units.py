@@ -25,7 +25,7 @@ class _Raw:
 
 
 def parse_org_units(root: Node, problems: Problems) -> OrgTree | None:
-    check_keys(root, {"kind", "name", "levels", "units", "note"}, problems, "org-unit file")
+    check_keys(root, {"kind", "name", "levels", "former_levels", "units", "note"}, problems, "org-unit file")
     name = as_str(root.get("name"), problems, "name") or "org units"
     levels_node = req(root, "levels", problems, "org-unit file")
     levels: list[str] = []
@@ -38,6 +38,15 @@ def parse_org_units(root: Node, problems: Problems) -> OrgTree | None:
             if lv in levels:
                 problems.add(el.loc, f"level '{lv}' is listed twice")
             levels.append(lv)
+    former: list[str] = []
+    former_node = root.get("former_levels")
+    if former_node is not None and expect_list(former_node, problems, "former_levels"):
+        for el in former_node.elements():
+            lv = as_str(el, problems, "former level")
+            if lv is not None and lv in levels:
+                problems.add(el.loc, f"level '{lv}' cannot be both current and former")
+            elif lv is not None:
+                former.append(lv)
     units_node = req(root, "units", problems, "org-unit file")
     raws: list[_Raw] = []
     seen: dict[str, Location] = {}
@@ -85,7 +94,7 @@ def parse_org_units(root: Node, problems: Problems) -> OrgTree | None:
         if units_node is not None:
             problems.add(units_node.loc, "the org-unit file declares no units")
         return None
-    return _build(name, tuple(levels), raws)
+    return _build(name, tuple(levels), raws, tuple(former))
 
 
 def _positive(node: Node | None, problems: Problems, what: str) -> float | None:
@@ -96,7 +105,7 @@ def _positive(node: Node | None, problems: Problems, what: str) -> float | None:
     return v
 
 
-def _build(name: str, levels: tuple[str, ...], raws: list[_Raw]) -> OrgTree:
+def _build(name: str, levels: tuple[str, ...], raws: list[_Raw], former: tuple[str, ...]) -> OrgTree:
     # Sum population/households bottom-up where a unit does not declare its own (children come after parents).
     pop: list[float | None] = [r.population for r in raws]
     hh: list[float | None] = [r.households for r in raws]
@@ -118,4 +127,4 @@ def _build(name: str, levels: tuple[str, ...], raws: list[_Raw]) -> OrgTree:
         OrgUnit(r.code, r.name, r.level, i, r.parent, ancestors[i], tuple(r.children), pop[i], hh[i], r.loc)
         for i, r in enumerate(raws)
     )
-    return OrgTree(name, levels, units, {u.code: u.index for u in units}, below)
+    return OrgTree(name, levels, units, {u.code: u.index for u in units}, below, former)

@@ -183,9 +183,7 @@ class ScoringEngine:
         for year in years:
             for u in self.store.touched[year]:
                 for cf in self.compiled.values():
-                    self.results[(cf.fw.code, u, year)] = self._score_unit(
-                        cf, u, year, 4, self._readers[cf.fw.code]
-                    )
+                    self.results[(cf.fw.code, u, year)] = self._score_unit(cf, u, year, 4, self._readers[cf.fw.code])
 
     def _score_unit(self, cf: CompiledFramework, unit: int, year: int, quarter: int, share: ShareCounts) -> UnitScore:
         fw = cf.fw

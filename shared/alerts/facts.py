@@ -1,0 +1,380 @@
+"""Alert candidates: for each rule, the numbers measured for every indicator, unit and period it watches.
+
+Each candidate becomes one fact for the ConditionEvaluator. The arithmetic lives here, the comparison
+with the rule's threshold does not:
+
+- below_target: shortfall = target − value (value − target when lower is better),
+  allowed = margin × |target|; fires when shortfall > allowed.
+- off_trajectory: shortfall against the trajectory at today's date, allowed = tolerance × |expected|;
+  fires when shortfall > allowed.
+- goal_at_risk: shortfall of the DTI against the path from the baseline to the goal,
+  allowed = tolerance × expected; fires when shortfall > allowed.
+- stale: last_data = newest data for the indicator in the unit's subtree, due_from = start of the period
+  whose report is due; fires when last_data < due_from.
+- sudden_drop: drop = worsening relative to the best reading within the window; fires when drop > the
+  rule's `drop`.
+
+`allowed` carries the same hair of float tolerance as the scoring engine's `meets`, so "below target"
+here and `below_target` in the scores agree on values such as 0.1 + 0.2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from shared.alerts.conditions import Fact
+from shared.alerts.deadlines import due_period
+from shared.alerts.durations import format_duration
+from shared.alerts.messages import Reading, date_vi, score_link
+from shared.alerts.model import (
+    OWNER,
+    AlertRule,
+    AlertRules,
+    BelowTarget,
+    GoalAtRisk,
+    OffTrajectory,
+    Stale,
+    SuddenDrop,
+)
+from shared.alerts.state import SeriesHistory
+from shared.periods import PROVINCE_TZ, local_date, year_fraction
+from shared.rules.model import Framework, Indicator, OrgUnit, RuleSet
+from shared.scoring.results import IndicatorResult, UnitScore
+from shared.scoring.targets import expected_at
+
+IDENTITY = ("alertname", "framework", "indicator", "org_unit", "period")
+INDEX_CODE = "DTI"
+STALE_SCOPE = "stale"
+_EPS = 1e-9
+
+# (metric or indicator code, org-unit code) -> when the newest data for it arrived
+LastData = Mapping[tuple[str, str], datetime]
+
+
+def fingerprint(labels: Mapping[str, str]) -> str:
+    """Stable across restarts, processes and label edits: a hash of the identifying labels only."""
+    ident = "\0".join(f"{k}={labels.get(k, '')}" for k in IDENTITY)
+    return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:16]
+
+
+def score_scope(framework: str, org_unit: str, period: str) -> str:
+    return f"{framework}|{org_unit}|{period}"
+
+
+def period_id(us: UnitScore) -> str:
+    return str(us.year) if us.quarter == 4 else f"{us.year}-Q{us.quarter}"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    rule: AlertRule
+    scope: str
+    labels: dict[str, str]
+    receivers: tuple[str, ...]
+    fields: dict[str, float]
+    reading: Reading
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fingerprint", fingerprint(self.labels))
+
+    @property
+    def fact(self) -> Fact:
+        return Fact(self.fingerprint, self.rule.name, self.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What an alert is about: an indicator (or the index) of a framework, for one unit and period."""
+
+    framework: Framework
+    code: str
+    name: str
+    name_en: str
+    unit_of_measure: str
+    higher: bool
+    owner: str
+    org_unit: OrgUnit
+    period: str
+
+    @classmethod
+    def of(cls, fw: Framework, ind: Indicator, unit: OrgUnit, period: str) -> Subject:
+        return cls(fw, ind.code, ind.name, ind.name_en, ind.unit, ind.direction == "higher", ind.owner, unit, period)
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One kind's numbers for one subject: the fact's fields and what the message shows."""
+
+    fields: dict[str, float]
+    value: float | None = None
+    reference: float | None = None
+    gap: float | None = None
+    details: dict[str, str] = field(default_factory=dict)
+    unit_of_measure: str | None = None  # when shown in another unit than the indicator's (a score)
+    higher: bool | None = None  # when the direction shown differs from the indicator's (a score)
+
+
+@dataclass(slots=True)
+class Built:
+    candidates: list[Candidate]
+    scopes: set[str]  # what this round evaluated: alerts outside it keep their state
+    samples: list[tuple[str, float]]  # sudden-drop readings to record once every rule has compared
+
+
+class CandidateBuilder:
+    """Turns one round's inputs into candidates; holds what every candidate needs from the rule set."""
+
+    def __init__(self, rules: RuleSet, alerts: AlertRules, base_url: str) -> None:
+        self.rules = rules
+        self.alerts = alerts
+        self.base_url = base_url
+        self.tree = rules.org_tree
+        self.catalog = rules.catalog
+
+    def build(
+        self, scores: Iterable[UnitScore], now: datetime, history: SeriesHistory, last_data: LastData | None
+    ) -> Built:
+        out = Built([], set(), [])
+        today = local_date(now)
+        for us in scores:
+            fw = self.rules.frameworks.get(us.framework)
+            if fw is None or not 0 <= us.unit < len(self.tree.units):
+                continue  # scored under rules that are no longer in force
+            unit = self.tree.units[us.unit]
+            period = period_id(us)
+            out.scopes.add(score_scope(fw.code, unit.code, period))
+            this_year = us.year == today.year
+            for rule in self.alerts.rules:
+                if rule.kind == "stale" or not rule.select.takes_framework(fw.code):
+                    continue  # stale rules read last_data, not scores: below
+                if not self._takes_level(rule, unit.level):
+                    continue
+                if rule.kind == "goal_at_risk":
+                    if this_year:  # a path is read at today's date: only this year's index compares with it
+                        self._goal(out, rule, fw, unit, us, period, today)
+                    continue
+                for code, res in us.indicators.items():
+                    ind = fw.indicators.get(code)
+                    if ind is None or res.value is None or not rule.select.takes_indicator(code, ind.owner):
+                        continue  # no data is the stale rules' business
+                    subject = Subject.of(fw, ind, unit, period)
+                    if rule.kind == "below_target":
+                        measured = _below_target(rule, subject, res)
+                    elif rule.kind == "off_trajectory":
+                        measured = _off_trajectory(rule, subject, ind, res, today) if this_year else None
+                    else:
+                        measured = _sudden_drop(rule, subject, res, now, history, out.samples)
+                    if measured is not None:
+                        out.candidates.append(self._candidate(rule, subject, measured))
+        if last_data is not None:
+            out.scopes.add(STALE_SCOPE)
+            self._stale_all(out, now, today, last_data)
+        return out
+
+    def _takes_level(self, rule: AlertRule, level: str) -> bool:
+        if rule.kind == "goal_at_risk" and rule.select.levels is None:
+            return level == self.tree.levels[0]  # the goal is the province's
+        return rule.select.takes_level(level)
+
+    # ------------------------------------------------------------------ goal
+    def _goal(
+        self, out: Built, rule: AlertRule, fw: Framework, unit: OrgUnit, us: UnitScore, period: str, today: date
+    ) -> None:
+        assert isinstance(rule.params, GoalAtRisk)
+        goal = fw.goal
+        idx = us.composites.get(INDEX_CODE)
+        if goal is None or idx is None or idx.value is None or idx.coverage + 1e-12 < rule.params.min_coverage:
+            return
+        expected = _goal_path(rule.params.baseline, goal.year, goal.value, today)
+        shortfall = expected - idx.value
+        details = {
+            "date": today.isoformat(),
+            "date_vi": date_vi(today),
+            "goal": f"{goal.value:.4g}",
+            "goal_year": str(goal.year),
+            "goal_note": goal.note or "—",
+        }
+        dti = self.catalog.dti_department  # the index belongs to the department in charge of the DTI
+        subject = Subject(fw, INDEX_CODE, fw.name, fw.name_en, "number", True, dti, unit, period)
+        fields = {"shortfall": shortfall, "allowed": rule.params.tolerance * expected + 1e-12}
+        out.candidates.append(self._candidate(rule, subject, Measured(fields, idx.value, expected, shortfall, details)))
+
+    # ------------------------------------------------------------------ stale
+    def _stale_all(self, out: Built, now: datetime, today: date, last_data: LastData) -> None:
+        newest = self._roll_up(last_data)
+        for rule in self.alerts.rules:
+            if rule.kind != "stale":
+                continue
+            for fw in self.rules.frameworks.values():
+                if not rule.select.takes_framework(fw.code):
+                    continue
+                for ind in fw.indicators.values():
+                    if rule.select.takes_indicator(ind.code, ind.owner):
+                        self._stale(out, rule, fw, ind, now, today, newest)
+
+    def _stale(
+        self,
+        out: Built,
+        rule: AlertRule,
+        fw: Framework,
+        ind: Indicator,
+        now: datetime,
+        today: date,
+        newest: dict[tuple[str, int], float],
+    ) -> None:
+        assert isinstance(rule.params, Stale)
+        due = due_period(ind.reporting.frequency, ind.reporting.deadline_days, today)
+        if due is not None:
+            if not fw.years[0] <= due.year <= fw.years[1]:
+                return
+            due_from, period = due.starts_at.timestamp(), str(due.year)
+            details = {"due": due.id, "deadline": due.deadline.isoformat(), "deadline_vi": date_vi(due.deadline)}
+        elif rule.params.max_age is not None:
+            due_from, period = (now - rule.params.max_age).timestamp(), str(today.year)
+            details = {"max_age": format_duration(rule.params.max_age)}
+        else:
+            return  # a continuous indicator and no max_age: nothing is ever due
+        codes = (ind.code, *ind.formula.metrics)
+        for unit in self.tree.units:
+            if unit.level not in ind.levels or not rule.select.takes_level(unit.level):
+                continue
+            last = max(newest.get((c, unit.index), 0.0) for c in codes)
+            when = datetime.fromtimestamp(last, PROVINCE_TZ).date() if last > 0 else None
+            shown = {
+                "last": when.isoformat() if when else "never",
+                "last_vi": date_vi(when) if when else "chưa có",
+            }
+            measured = Measured({"last_data": last, "due_from": due_from}, details={**details, **shown})
+            out.candidates.append(self._candidate(rule, Subject.of(fw, ind, unit, period), measured, STALE_SCOPE))
+
+    def _roll_up(self, last_data: LastData) -> dict[tuple[str, int], float]:
+        """Newest data per code and unit, over the unit and its descendants (a commune's report is also its
+        district's and province's), except for metrics that do not roll up."""
+        newest: dict[tuple[str, int], float] = {}
+        metrics = self.catalog.metrics
+        for (code, unit_code), when in last_data.items():
+            u = self.tree.by_code.get(unit_code)
+            if u is None:
+                continue
+            ts = when.timestamp()
+            metric = metrics.get(code)
+            chain = (u,) if metric is not None and metric.rollup == "none" else (u, *self.tree.units[u].ancestors)
+            for a in chain:
+                if newest.get((code, a), 0.0) < ts:
+                    newest[(code, a)] = ts
+        return newest
+
+    # ------------------------------------------------------------------ labels, routing, reading
+    def _candidate(self, rule: AlertRule, s: Subject, m: Measured, scope: str | None = None) -> Candidate:
+        department = s.owner if rule.receiver == OWNER else rule.receiver
+        labels = {
+            **rule.labels,
+            "alertname": rule.name,
+            "kind": rule.kind,
+            "severity": rule.severity,
+            "framework": s.framework.code,
+            "indicator": s.code,
+            "org_unit": s.org_unit.code,
+            "level": s.org_unit.level,
+            "period": s.period,
+            "department": department,
+        }
+        dti = self.catalog.dti_department
+        receivers = (
+            (department, dti) if self.alerts.settings.copy_dti_department and dti != department else (department,)
+        )
+        dep = self.catalog.departments.get(s.owner)
+        reading = Reading(
+            kind=rule.kind,
+            framework=s.framework.code,
+            indicator=s.code,
+            name=s.name,
+            name_en=s.name_en,
+            unit=m.unit_of_measure or s.unit_of_measure,
+            org_unit=s.org_unit.code,
+            org_unit_name=s.org_unit.name,
+            level=s.org_unit.level,
+            period=s.period,
+            owner=s.owner,
+            owner_name=dep.name if dep else s.owner,
+            owner_name_en=dep.name_en if dep else s.owner,
+            link=score_link(self.base_url, s.org_unit.code, s.period, s.framework.code),
+            value=m.value,
+            reference=m.reference,
+            gap=m.gap,
+            higher_is_better=s.higher if m.higher is None else m.higher,
+            details=m.details,
+        )
+        scope = scope or score_scope(s.framework.code, s.org_unit.code, s.period)
+        return Candidate(rule, scope, labels, receivers, m.fields, reading)
+
+
+# ---------------------------------------------------------------- per kind
+def _below_target(rule: AlertRule, s: Subject, res: IndicatorResult) -> Measured | None:
+    assert isinstance(rule.params, BelowTarget) and res.value is not None
+    if res.target is None:
+        return None
+    t = res.target
+    shortfall = (t - res.value) if s.higher else (res.value - t)
+    allowed = rule.params.margin * abs(t) + _EPS * max(1.0, abs(t))
+    return Measured({"shortfall": shortfall, "allowed": allowed}, res.value, t, shortfall)
+
+
+def _off_trajectory(rule: AlertRule, s: Subject, ind: Indicator, res: IndicatorResult, today: date) -> Measured | None:
+    assert isinstance(rule.params, OffTrajectory) and res.value is not None
+    expected = expected_at(ind, s.org_unit.level, today)
+    if expected is None:
+        return None  # no baseline, no path
+    tol = rule.params.tolerance if rule.params.tolerance is not None else ind.tolerance
+    shortfall = (expected - res.value) if s.higher else (res.value - expected)
+    details = {"date": today.isoformat(), "date_vi": date_vi(today), "tolerance": f"{tol * 100:.4g}%"}
+    fields = {"shortfall": shortfall, "allowed": tol * abs(expected) + 1e-12}
+    return Measured(fields, res.value, expected, shortfall, details)
+
+
+def _sudden_drop(
+    rule: AlertRule,
+    s: Subject,
+    res: IndicatorResult,
+    now: datetime,
+    history: SeriesHistory,
+    samples: list[tuple[str, float]],
+) -> Measured | None:
+    p = rule.params
+    assert isinstance(p, SuddenDrop)
+    current = res.value if p.measure == "value" else res.score
+    if current is None:
+        return None
+    up = s.higher or p.measure == "score"  # a score is always better higher
+    key = f"{s.framework.code}|{s.code}|{s.org_unit.code}|{s.period}|{p.measure}"
+    samples.append((key, current))
+    best = history.best_since(key, now.timestamp() - p.window.total_seconds(), up)
+    if best is None or best == 0:
+        return None  # nothing to compare with yet, or a relative change from 0, which has no size
+    worse = (best - current) if up else (current - best)
+    details = {
+        "drop": f"{worse / abs(best) * 100:.4g}%",
+        "window": format_duration(p.window),
+        "threshold": f"{p.drop * 100:.4g}%",
+        "measure": p.measure,
+    }
+    shown_unit = None if p.measure == "value" else "number"
+    return Measured({"drop": worse / abs(best)}, current, best, worse, details, shown_unit, up)
+
+
+def _goal_path(baseline: tuple[int, float] | None, goal_year: int, goal_value: float, today: date) -> float:
+    """The DTI value the goal needs by today: on the straight line from the baseline (31 December of its
+    year) to the goal (31 December of the goal year); flat at the goal without a baseline or after it."""
+    if baseline is None:
+        return goal_value
+    b_year, b_value = baseline
+    x0, x1, x = b_year + 1.0, goal_year + 1.0, year_fraction(today)
+    if x <= x0 or x1 <= x0:
+        return b_value if x <= x0 else goal_value
+    if x >= x1:
+        return goal_value
+    return b_value + (goal_value - b_value) * (x - x0) / (x1 - x0)

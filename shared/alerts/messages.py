@@ -1,0 +1,198 @@
+"""Alert texts, Vietnamese first and English after: which indicator, which unit, value against target with
+the gap, level, period, owner, and a link to the score — what a department needs to act without
+opening anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from shared.alerts.model import Kind, Severity
+
+_SEVERITY_VI = {"critical": "NGHIÊM TRỌNG", "warning": "CẢNH BÁO", "info": "THÔNG TIN"}
+_LEVEL_VI = {"province": "cấp tỉnh", "district": "cấp huyện", "commune": "cấp xã"}
+_KIND_VI = {
+    "below_target": "chưa đạt chỉ tiêu",
+    "off_trajectory": "chậm so với lộ trình",
+    "stale": "chậm báo cáo số liệu",
+    "sudden_drop": "sụt giảm đột ngột",
+    "goal_at_risk": "nguy cơ không đạt mục tiêu DTI",
+}
+_KIND_EN = {
+    "below_target": "below target",
+    "off_trajectory": "off trajectory",
+    "stale": "late data",
+    "sudden_drop": "sudden drop",
+    "goal_at_risk": "DTI goal at risk",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What was measured for one alert candidate, in the words a message needs."""
+
+    kind: Kind
+    framework: str
+    indicator: str  # indicator code, or DTI for the index
+    name: str
+    name_en: str
+    unit: str  # the indicator's unit: percent, count, number, rank, yes_no
+    org_unit: str
+    org_unit_name: str
+    level: str
+    period: str
+    owner: str
+    owner_name: str
+    owner_name_en: str
+    link: str
+    value: float | None = None
+    reference: float | None = None  # target, expected value on the path, best reading in the window
+    gap: float | None = None  # how far short of the reference (positive = worse)
+    higher_is_better: bool = True
+    details: dict[str, str] = field(default_factory=dict)  # kind-specific: due period, window, tolerance, ...
+
+
+def score_link(base_url: str, org_unit: str, period: str, framework: str) -> str:
+    query = urlencode({"org_unit": org_unit, "period": period, "framework": framework})
+    return f"{base_url.rstrip('/')}/v1/scores?{query}"
+
+
+# ---------------------------------------------------------------- numbers and dates
+def fmt_en(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return f"{value * 100:.4g}%"
+    return f"{value:.6g}"
+
+
+def fmt_vi(value: float | None, unit: str) -> str:
+    """Vietnamese writes a decimal comma: 42,86%."""
+    return fmt_en(value, unit).replace(".", ",")
+
+
+def gap_en(gap: float, unit: str) -> str:
+    return f"{gap * 100:.4g} percentage points" if unit == "percent" else f"{gap:.6g}"
+
+
+def gap_vi(gap: float, unit: str) -> str:
+    return f"{gap * 100:.4g} điểm phần trăm".replace(".", ",") if unit == "percent" else f"{gap:.6g}".replace(".", ",")
+
+
+def date_vi(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def level_vi(level: str) -> str:
+    return _LEVEL_VI.get(level, level)
+
+
+# ---------------------------------------------------------------- per kind
+def _head(r: Reading) -> tuple[str, str]:
+    what_vi = f"Chỉ số «{r.name}» ({r.indicator})" if r.indicator != "DTI" else "Chỉ số DTI"
+    what_en = f"Indicator “{r.name_en or r.name}” ({r.indicator})" if r.indicator != "DTI" else "The DTI"
+    where_vi = f"{r.org_unit_name} ({level_vi(r.level)}), kỳ {r.period}"
+    where_en = f"{r.org_unit_name} ({r.level} level), period {r.period}"
+    return f"{what_vi} — {where_vi}", f"{what_en} — {where_en}"
+
+
+def _firing_body(r: Reading) -> tuple[str, str]:
+    u = r.unit
+    v_vi, v_en = fmt_vi(r.value, u), fmt_en(r.value, u)
+    ref_vi, ref_en = fmt_vi(r.reference, u), fmt_en(r.reference, u)
+    g_vi = gap_vi(r.gap, u) if r.gap is not None else "—"
+    g_en = gap_en(r.gap, u) if r.gap is not None else "—"
+    d = r.details
+    if r.kind == "below_target":
+        return (
+            f"đạt {v_vi}, chưa đạt chỉ tiêu {ref_vi} (còn thiếu {g_vi}).",
+            f"{v_en}, short of its target of {ref_en} by {g_en}.",
+        )
+    if r.kind == "off_trajectory":
+        return (
+            f"đạt {v_vi}, chậm so với lộ trình: đến ngày {d['date_vi']} cần đạt {ref_vi}, còn thiếu {g_vi} "
+            f"(dung sai {d['tolerance']}).",
+            f"{v_en}, off its trajectory: the path to the target expects {ref_en} by {d['date']}, "
+            f"{g_en} short (tolerance {d['tolerance']}).",
+        )
+    if r.kind == "stale":
+        if "max_age" in d:
+            return (
+                f"không có số liệu mới trong hơn {d['max_age']}; số liệu gần nhất: {d['last_vi']}.",
+                f"no new data for more than {d['max_age']}; last data: {d['last']}.",
+            )
+        return (
+            f"chưa có số liệu kỳ {d['due']} (hạn báo cáo {d['deadline_vi']}); số liệu gần nhất: {d['last_vi']}.",
+            f"no data for {d['due']} (due by {d['deadline']}); last data: {d['last']}.",
+        )
+    if r.kind == "sudden_drop":
+        moved_vi, moved_en = ("giảm", "fell") if r.higher_is_better else ("tăng", "rose")
+        measure_vi, measure_en = ("điểm", "score") if d.get("measure") == "score" else ("giá trị", "value")
+        return (
+            f"{measure_vi} {moved_vi} {d['drop']} trong {d['window']}: từ {ref_vi} còn {v_vi} "
+            f"(ngưỡng {d['threshold']}).",
+            f"the {measure_en} {moved_en} by {d['drop']} within {d['window']}: from {ref_en} to {v_en} "
+            f"(threshold {d['threshold']}).",
+        )
+    return (
+        f"đạt {v_vi}, thấp hơn mức {ref_vi} cần đạt vào ngày {d['date_vi']} trên lộ trình tới mục tiêu "
+        f"{d['goal']} năm {d['goal_year']} ({d['goal_note']}).",
+        f"{v_en}, below the {ref_en} needed by {d['date']} on the path to the goal of {d['goal']} in "
+        f"{d['goal_year']} ({d['goal_note']}).",
+    )
+
+
+def _resolved_body(r: Reading) -> tuple[str, str]:
+    if r.kind == "stale":
+        return "đã có số liệu.", "data has arrived."
+    if r.value is None:
+        return "điều kiện cảnh báo không còn.", "the condition no longer holds."
+    v_vi, v_en = fmt_vi(r.value, r.unit), fmt_en(r.value, r.unit)
+    return f"đã trở lại bình thường, hiện đạt {v_vi}.", f"back to normal, now {v_en}."
+
+
+def render_annotations(r: Reading, severity: Severity, resolved: bool, rules_version: str) -> dict[str, str]:
+    """summary (one line each language), description (a paragraph each), and the figures on their own."""
+    head_vi, head_en = _head(r)
+    body_vi, body_en = _resolved_body(r) if resolved else _firing_body(r)
+    tag_vi = "ĐÃ KHẮC PHỤC" if resolved else _SEVERITY_VI[severity]
+    tag_en = "RESOLVED" if resolved else severity.upper()
+    owner_vi = f"Đơn vị phụ trách: {r.owner_name}."
+    owner_en = f"Owner: {r.owner_name_en or r.owner_name}."
+    out = {
+        "summary": f"[{tag_vi}] {_KIND_VI[r.kind]}: {r.name} — {r.org_unit_name} / "
+        f"[{tag_en}] {_KIND_EN[r.kind]}: {r.name_en or r.name} — {r.org_unit_name}",
+        "description": f"[{tag_vi}] {head_vi}: {body_vi} {owner_vi} Chi tiết: {r.link}\n\n"
+        f"[{tag_en}] {head_en}: {body_en} {owner_en} Details: {r.link}",
+        "link": r.link,
+        "owner": r.owner,
+        "rules_version": rules_version,
+    }
+    if r.value is not None:
+        out["value"] = f"{r.value:.6g}"
+    if r.reference is not None:
+        out["target"] = f"{r.reference:.6g}"
+    if r.gap is not None:
+        out["gap"] = f"{r.gap:.6g}"
+    return out
+
+
+def notification_text(
+    receiver_name: str, receiver_name_en: str, descriptions_firing: list[str], descriptions_resolved: list[str]
+) -> tuple[str, str]:
+    """Subject and body of one grouped notification (e-mail), Vietnamese first."""
+    nf, nr = len(descriptions_firing), len(descriptions_resolved)
+    subject = (
+        f"[DTI] {receiver_name}: {nf} cảnh báo, {nr} đã khắc phục / "
+        f"{receiver_name_en or receiver_name}: {nf} firing, {nr} resolved"
+    )
+    parts: list[str] = []
+    if descriptions_firing:
+        parts.append("ĐANG CẢNH BÁO / FIRING")
+        parts.extend(descriptions_firing)
+    if descriptions_resolved:
+        parts.append("ĐÃ KHẮC PHỤC / RESOLVED")
+        parts.extend(descriptions_resolved)
+    return subject, "\n\n".join(parts)
