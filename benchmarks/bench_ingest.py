@@ -59,9 +59,24 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) ->
 def start_dti(data: Path, rules: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "DTI_LOG_LEVEL": "WARNING", "DTI_WATCH_RULES": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "up", "--port", str(port), "--data-dir",
-                             str(data), "--rules", str(rules)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "up",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+            "--rules",
+            str(rules),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     _wait_ready(url, proc)
     return proc, url
@@ -69,28 +84,67 @@ def start_dti(data: Path, rules: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 def start_bare() -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "benchmarks.bare_app:app", "--port", str(port),
-                             "--log-level", "warning", "--no-access-log"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchmarks.bare_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     _wait_ready(url, proc)
     return proc, url
 
 
 def make_key(data: Path, rules: Path, source: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "services.cli", "keys", "create", "--source", source,
-                          "--data-dir", str(data), "--rules", str(rules)], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "keys",
+            "create",
+            "--source",
+            source,
+            "--data-dir",
+            str(data),
+            "--rules",
+            str(rules),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
 def batch_body(rules: RuleSet, source: str, n: int) -> bytes:
-    metrics = sorted(rules.catalog.sources[source] & {m for m, x in rules.catalog.metrics.items()
-                                                      if x.type == "counter"})
+    metrics = sorted(
+        rules.catalog.sources[source] & {m for m, x in rules.catalog.metrics.items() if x.type == "counter"}
+    )
     units = [u.code for u in rules.org_tree.units]
     when = (datetime.now(PROVINCE_TZ) - timedelta(days=1)).isoformat()
-    events = [{"event_id": f"b-{os.getpid()}-{next(_ids)}", "source": source, "org_unit": units[i % len(units)],
-               "metric": metrics[i % len(metrics)], "value": 1, "occurred_at": when} for i in range(n)]
+    events = [
+        {
+            "event_id": f"b-{os.getpid()}-{next(_ids)}",
+            "source": source,
+            "org_unit": units[i % len(units)],
+            "metric": metrics[i % len(metrics)],
+            "value": 1,
+            "occurred_at": when,
+        }
+        for i in range(n)
+    ]
     return json.dumps({"events": events}).encode()
 
 
@@ -119,15 +173,20 @@ def probe_indicator(rules: RuleSet) -> tuple[str, str, str, str]:
     root = rules.org_tree.roots[0]
     for fw in rules.frameworks.values():
         for ind in fw.indicators.values():
-            if isinstance(ind.formula, Latest) and root.level in ind.levels and ind.formula.scale == 1.0 \
-                    and rules.catalog.metrics[ind.formula.metric].type == "gauge" \
-                    and ind.formula.metric in rules.catalog.sources.get("department", frozenset()):
+            if (
+                isinstance(ind.formula, Latest)
+                and root.level in ind.levels
+                and ind.formula.scale == 1.0
+                and rules.catalog.metrics[ind.formula.metric].type == "gauge"
+                and ind.formula.metric in rules.catalog.sources.get("department", frozenset())
+            ):
                 return fw.code, ind.code, ind.formula.metric, root.code
     raise RuntimeError("no gauge indicator at the province to probe")
 
 
-async def latency(url: str, lgsp_key: str, dept_key: str, rules: RuleSet, seconds: float,
-                  rate: int = 1000) -> list[float]:
+async def latency(
+    url: str, lgsp_key: str, dept_key: str, rules: RuleSet, seconds: float, rate: int = 1000
+) -> list[float]:
     fw, code, metric, unit = probe_indicator(rules)
     stop = time.monotonic() + seconds
     samples: list[float] = []
@@ -147,8 +206,14 @@ async def latency(url: str, lgsp_key: str, dept_key: str, rules: RuleSet, second
         value = 1000.0
         while time.monotonic() < stop:
             value += 1
-            ev = {"event_id": f"p-{os.getpid()}-{next(_ids)}", "source": "department", "org_unit": unit,
-                  "metric": metric, "value": value, "occurred_at": datetime.now(PROVINCE_TZ).isoformat()}
+            ev = {
+                "event_id": f"p-{os.getpid()}-{next(_ids)}",
+                "source": "department",
+                "org_unit": unit,
+                "metric": metric,
+                "value": value,
+                "occurred_at": datetime.now(PROVINCE_TZ).isoformat(),
+            }
             t0 = time.perf_counter()
             r = await client.post("/v1/events", json=ev, headers=headers)
             assert r.status_code == 202, r.text
@@ -210,9 +275,11 @@ def main() -> None:
     print(f"ingest (embedded, batches of 100): {r['ingest_events_per_s']:,.0f} events/s")
     print(f"ceiling (bare FastAPI endpoint, same body): {r['ceiling_events_per_s']:,.0f} events/s")
     print(f"ratio: {r['ingest_ratio']:.2f} (goal >= 0.50): {'met' if r['ingest_ratio'] >= 0.5 else 'NOT met'}")
-    print(f"event-to-score latency at ~1,000 events/s: p50 {r['latency_p50_ms']:.1f} ms, "
-          f"p99 {r['latency_p99_ms']:.1f} ms over {r['latency_samples']} probes (goal p99 < 250 ms): "
-          f"{'met' if r['latency_p99_ms'] < 250 else 'NOT met'}")
+    print(
+        f"event-to-score latency at ~1,000 events/s: p50 {r['latency_p50_ms']:.1f} ms, "
+        f"p99 {r['latency_p99_ms']:.1f} ms over {r['latency_samples']} probes (goal p99 < 250 ms): "
+        f"{'met' if r['latency_p99_ms'] < 250 else 'NOT met'}"
+    )
     if args.json:
         args.json.write_text(json.dumps(r, indent=2))
 

@@ -61,7 +61,10 @@ def events(rules: RuleSet, count: int, seed: int = 7, year: int = 2025) -> list[
     used = sorted(
         {m for fw in rules.frameworks.values() for ind in fw.indicators.values() for m in ind.formula.metrics}
     )
-    units = [u.code for u in rules.org_tree.units]
+    # events at the bottom level, as systems report them, so every size sees the same shape of event
+    # (an event at the province has a shorter chain of ancestors than one at a commune)
+    bottom = rules.org_tree.levels[-1]
+    units = [u.code for u in rules.org_tree.units if u.level == bottom]
     start = datetime(year, 1, 1, 8, tzinfo=PROVINCE_TZ)
     out = []
     for _ in range(count):
@@ -77,9 +80,16 @@ def events(rules: RuleSet, count: int, seed: int = 7, year: int = 2025) -> list[
 
 
 def seed_every_unit(rules: RuleSet) -> list[MetricEvent]:
-    """One event per unit and metric: every unit gets scores, as in a province that reports everywhere."""
-    used = sorted(
-        {m for fw in rules.frameworks.values() for ind in fw.indicators.values() for m in ind.formula.metrics}
-    )
+    """One event per unit for every metric an indicator scored at the unit's level reads (and every metric a
+    share-of-units indicator counts at its level): a province where every unit reports all it should."""
+    from shared.rules.model import ShareOfUnits
+
+    by_level: dict[str, set[str]] = {}
+    for fw in rules.frameworks.values():
+        for ind in fw.indicators.values():
+            for lv in ind.levels:
+                by_level.setdefault(lv, set()).update(ind.formula.metrics)
+            if isinstance(ind.formula, ShareOfUnits):
+                by_level.setdefault(ind.formula.level, set()).add(ind.formula.metric)
     when = datetime(2025, 2, 1, 8, tzinfo=PROVINCE_TZ)
-    return [MetricEvent(m, u.code, 1.0, when) for u in rules.org_tree.units for m in used]
+    return [MetricEvent(m, u.code, 1.0, when) for u in rules.org_tree.units for m in sorted(by_level.get(u.level, ()))]

@@ -315,6 +315,7 @@ def _composite(el: Node, problems: Problems, what: str, default_code: str | None
         )
     if code is None or total is None:
         return None
+    weights = {k: w for k, w in weights.items() if w > 0}  # a part weighing 0 (smart city in 922) adds nothing
     if total <= 0 and tnode is not None:
         problems.add(tnode.loc, f"{what} '{code}' total must be positive")
         return None

@@ -142,7 +142,7 @@ class ScoringEngine:
             return False
         level = self.tree.units[us.unit].level
         for m in mains:
-            us.mains[m] = evaluate_main(fw.main_indicators[m], fw, level, us.indicators)
+            us.mains[m] = evaluate_main(cf, fw.main_indicators[m], level, us.indicators)
         self._score_composites(cf, us)
         return True
 
@@ -191,7 +191,7 @@ class ScoringEngine:
         inds: dict[str, IndicatorResult] = {}
         for ind in cf.by_level.get(level, ()):
             inds[ind.code] = evaluate_indicator(cf, ind, self.store, unit, year, quarter, share)
-        mains = {m.code: evaluate_main(m, fw, level, inds) for m in fw.main_indicators.values()}
+        mains = {m.code: evaluate_main(cf, m, level, inds) for m in fw.main_indicators.values()}
         us = UnitScore(fw.code, unit, year, quarter, inds, mains, {})
         self._score_composites(cf, us)
         return us

@@ -42,6 +42,7 @@ class CompiledFramework:
     mains_of: dict[str, MainIndicator] = field(default_factory=dict)  # indicator -> its main indicator
     composite_order: list[Composite] = field(default_factory=list)  # pillars in dependency order, index last
     _targets: dict[tuple[str, str, int], float | None] = field(default_factory=dict)
+    _plans: dict[tuple[str, str], tuple[tuple[tuple[str, float], ...], float]] = field(default_factory=dict)
     by_level: dict[str, list[Indicator]] = field(default_factory=dict)
 
     @classmethod
@@ -71,6 +72,16 @@ class CompiledFramework:
             visit(p)
         cf.composite_order.append(fw.index)
         return cf
+
+    def main_plan(self, main: MainIndicator, level: str) -> tuple[tuple[tuple[str, float], ...], float]:
+        """The main indicator's indicators scored at a level, with their points, and the points' sum."""
+        key = (main.code, level)
+        plan = self._plans.get(key)
+        if plan is None:
+            inds = self.fw.indicators
+            parts = tuple((c, inds[c].points) for c in main.indicators if level in inds[c].levels)
+            plan = self._plans[key] = (parts, sum(p for _c, p in parts))
+        return plan
 
     def target(self, ind: Indicator, level: str, year: int) -> float | None:
         key = (ind.code, level, year)
@@ -147,18 +158,35 @@ def _formula_value(
     return meet / total * f.scale, None
 
 
+NOT_APPLICABLE = CompositeResult(None, "not_applicable", 0.0, ())
+NOT_SCORED = CompositeResult(None, "not_scored", 0.0, ())
+
+
 def evaluate_main(
-    main: MainIndicator, fw: Framework, level: str, results: dict[str, IndicatorResult]
+    cf: CompiledFramework, main: MainIndicator, level: str, results: dict[str, IndicatorResult]
 ) -> CompositeResult:
-    applicable = [c for c in main.indicators if level in fw.indicators[c].levels]
+    fw = cf.fw
+    applicable, points = cf.main_plan(main, level)
     if not applicable:
-        return CompositeResult(None, "not_applicable", 0.0, ())
-    points = sum(fw.indicators[c].points for c in applicable)
+        return NOT_APPLICABLE
     if points <= 0:
-        return CompositeResult(None, "not_scored", 0.0, ())
-    missing = tuple(c for c in applicable if results[c].earned is None)
-    with_data = points - sum(fw.indicators[c].points for c in missing)
-    earned = sum(r.earned for c in applicable if (r := results[c]).earned is not None)
+        return NOT_SCORED
+    earned = 0.0
+    with_data = points
+    missing: list[str] = []
+    for c, pts in applicable:
+        e = results[c].earned
+        if e is None:
+            missing.append(c)
+            with_data -= pts
+        else:
+            earned += e
+    return _main_result(fw, points, with_data, earned, tuple(missing))
+
+
+def _main_result(
+    fw: Framework, points: float, with_data: float, earned: float, missing: tuple[str, ...]
+) -> CompositeResult:
     coverage = with_data / points
     if with_data <= 0:
         return CompositeResult(None, "no_data", 0.0, missing, points, 0.0)
@@ -177,9 +205,7 @@ def evaluate_composite(
     data_w = 0.0
     acc = 0.0
     missing: list[str] = []
-    for code, w in comp.weights.items():
-        if w == 0:
-            continue
+    for code, w in comp.weights.items():  # zero weights are dropped when the rules are read
         part = parts.get(code)
         if part is None:
             continue
@@ -196,7 +222,7 @@ def evaluate_composite(
         data_w += w
         acc += w * value
     if total_w == 0:
-        return CompositeResult(None, "not_applicable", 0.0, ())
+        return NOT_APPLICABLE
     coverage = data_w / total_w
     if data_w == 0:
         return CompositeResult(None, "no_data", 0.0, tuple(missing))

@@ -157,14 +157,13 @@ class MetricStore:
     # ------------------------------------------------------------------ reads
     def value(self, metric: str, unit: int, year: int, quarter: int = 4) -> float | None:
         """Year-to-date value at the end of `quarter`; None when nothing was reported (not zero)."""
-        m = self.metrics.get(metric)
-        if m is None:
-            return None
-        if m.type == "counter":
-            cy = self._counters.get((metric, year))
-            s = cy.sub.get(unit) if cy is not None else None
+        cy = self._counters.get((metric, year))
+        if cy is not None:
+            s = cy.sub.get(unit)
             if s is None:
                 return None
+            if quarter == 4:  # the year: the common case, kept short
+                return None if not (s[4] or s[5] or s[6] or s[7]) else s[0] + s[1] + s[2] + s[3]
             n = s[4] + (s[5] if quarter > 1 else 0) + (s[6] if quarter > 2 else 0) + (s[7] if quarter > 3 else 0)
             if n == 0:
                 return None
