@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     # which org-unit levels get Prometheus series (bounded cardinality); default: the top two levels
     metrics_levels: list[str] | None = None
     public_url: str = "http://127.0.0.1:8080"
+    # alerts: evaluation rounds and delivery
+    alerts_interval_seconds: float = Field(default=60.0, gt=0)
+    alerts_webhook_url: str | None = None  # the default receiver's webhook (Alertmanager webhook payload)
+    alertmanager_url: str | None = None  # e.g. http://alertmanager:9093; alerts are posted to /api/v2/alerts
+    alertmanager_resend_seconds: float = Field(default=60.0, gt=0)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "dti-monitor@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
     # Kafka mode
     kafka_brokers: str = "127.0.0.1:9092"
     topic_events: str = "dti.events"

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.requests import Request
 from fastapi.responses import JSONResponse
 
+from services.alerts import routes as alerts_routes
 from services.common import ops
 from services.common.errors import pointer, vi_for
 from services.common.metrics import ServiceMetrics
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(observations.router)
     app.include_router(read.router)
     app.include_router(ops.router)
+    app.include_router(alerts_routes.router)
     app.include_router(web.router)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_middleware(RequestContext, metrics=metrics)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 import structlog
 
+from services.alerts.runtime import AlertsRuntime
 from services.common.gc_tuning import tune_for_long_lived_state
 from services.common.metrics import ServiceMetrics
 from services.embedded.storage import AppendResult, EventLog, LoggedEvent, Observation
@@ -53,6 +54,16 @@ class EmbeddedRuntime:
         self.admin_token = admin_token(data, settings.admin_token)
         self.metrics = metrics or ServiceMetrics()
         self.engine = ScoringEngine(rules)
+        # newest occurred_at per (metric, org unit): what stale-data alerts compare with deadlines
+        self.last_data: dict[tuple[str, str], datetime] = self.log.last_data()
+        self.alerts = AlertsRuntime(
+            settings,
+            rules,
+            self.metrics,
+            data / "alerts.sqlite",
+            scores=lambda: list(self.engine.results.values()),
+            last_data=lambda: self.last_data,
+        )
         self._pending: asyncio.Queue[list[LoggedEvent]] = asyncio.Queue()
         self._applied_seq = 0
         self._accepted_seq = 0
@@ -89,10 +100,12 @@ class EmbeddedRuntime:
         ]
         if self.settings.watch_rules:
             self._tasks.append(asyncio.create_task(self._watch_rules(), name="rules-watcher"))
+        self.alerts.start()
         self.ready = True
 
     async def stop(self) -> None:
         self.ready = False
+        await self.alerts.stop()
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
@@ -133,6 +146,10 @@ class EmbeddedRuntime:
             self._applied_seq = le.seq
             return
         changed = self.engine.apply(MetricEvent(ev.metric, ev.org_unit, ev.value, ev.occurred_at), seq=le.seq)
+        key = (ev.metric, ev.org_unit)
+        prev = self.last_data.get(key)
+        if prev is None or ev.occurred_at > prev:
+            self.last_data[key] = ev.occurred_at
         self.metrics.observe_scores(self.rules.current, changed)
         self._applied_seq = le.seq
 
@@ -201,6 +218,7 @@ class EmbeddedRuntime:
             return True, []
         old = self.rules.current.version
         skipped = self.engine.swap_rules(new)
+        self.alerts.swap_rules(new)
         self.rules = RulesState(new, time.time())
         self.metrics.rules_reloads.labels("success").inc()
         self.metrics.rules_ok.set(1)

@@ -23,6 +23,7 @@ import orjson
 import structlog
 
 from shared.events import AcceptedEvent
+from shared.periods import PROVINCE_TZ
 from shared.scoring.store import OwnEntry
 
 log = structlog.get_logger(__name__)
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS events (
     org_unit TEXT NOT NULL,
     value REAL NOT NULL,
     occurred_at TEXT NOT NULL,
+    ts REAL NOT NULL,
     received_at REAL NOT NULL,
     UNIQUE (source, event_id)
 );
@@ -182,9 +184,18 @@ class EventLog:
         now = time.time()
         for ev in events:
             cur.execute(
-                "INSERT OR IGNORE INTO events (source, event_id, metric, org_unit, value, occurred_at, received_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (ev.source, ev.event_id, ev.metric, ev.org_unit, ev.value, ev.occurred_at.isoformat(), now),
+                "INSERT OR IGNORE INTO events (source, event_id, metric, org_unit, value, occurred_at, ts, received_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    ev.source,
+                    ev.event_id,
+                    ev.metric,
+                    ev.org_unit,
+                    ev.value,
+                    ev.occurred_at.isoformat(),
+                    ev.occurred_at.timestamp(),
+                    now,
+                ),
             )
             if cur.rowcount == 1:
                 assert cur.lastrowid is not None
@@ -263,6 +274,15 @@ class EventLog:
                 last = rows[-1][0]
         finally:
             conn.close()
+
+    def last_data(self) -> dict[tuple[str, str], datetime]:
+        """Newest occurred_at per (metric, org unit), for stale-data alerts after a restart."""
+        conn = connect(self.path)
+        try:
+            rows = conn.execute("SELECT metric, org_unit, MAX(ts) FROM events GROUP BY metric, org_unit").fetchall()
+        finally:
+            conn.close()
+        return {(m, u): datetime.fromtimestamp(ts, PROVINCE_TZ) for m, u, ts in rows}
 
     def counts(self) -> dict[str, int]:
         conn = connect(self.path)

@@ -26,7 +26,9 @@ def parse_catalog(root: Node, problems: Problems) -> Catalog | None:
             if code in departments:
                 problems.add(el.loc, f"duplicate department code '{code}'")
                 continue
-            departments[code] = Department(code, name, name_en)
+            email = as_str(el.get("email"), problems, "email")
+            webhook = as_str(el.get("webhook"), problems, "webhook")
+            departments[code] = Department(code, name, name_en, email, webhook)
 
     metrics: dict[str, Metric] = {}
     seen: dict[str, Location] = {}

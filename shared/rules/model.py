@@ -56,6 +56,8 @@ class Department:
     code: str
     name: str
     name_en: str
+    email: str | None = None  # where its alert e-mails go
+    webhook: str | None = None  # its own webhook; otherwise DTI_ALERTS_WEBHOOK_URL
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,17 +16,34 @@ from shared.scoring.targets import target_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_METRICS = [
-    "tthc.records_total", "tthc.records_online", "tthc.records_fully_online", "work.records_total",
-    "work.records_online", "edoc.documents_total", "edoc.documents_electronic", "payment.fees_total",
-    "payment.fees_cashless", "report.units_total", "report.units_reporting_via_system", "lgsp.systems_total",
-    "lgsp.systems_connected", "population.epayment_accounts", "infra.households_fibre",
+    "tthc.records_total",
+    "tthc.records_online",
+    "tthc.records_fully_online",
+    "work.records_total",
+    "work.records_online",
+    "edoc.documents_total",
+    "edoc.documents_electronic",
+    "payment.fees_total",
+    "payment.fees_cashless",
+    "report.units_total",
+    "report.units_reporting_via_system",
+    "lgsp.systems_total",
+    "lgsp.systems_connected",
+    "population.epayment_accounts",
+    "infra.households_fibre",
 ]
 
 
 def test_metric_codes_integrators_rely_on_exist(province_rules: RuleSet) -> None:
     assert [m for m in REQUIRED_METRICS if m not in province_rules.catalog.metrics] == []
-    assert set(province_rules.catalog.sources) == {"lgsp", "egov-portal", "eoffice", "payment", "reporting",
-                                                   "department"}
+    assert set(province_rules.catalog.sources) == {
+        "lgsp",
+        "egov-portal",
+        "eoffice",
+        "payment",
+        "reporting",
+        "department",
+    }
 
 
 def test_frameworks_as_the_decisions_define_them(province_rules: RuleSet) -> None:
@@ -34,7 +51,16 @@ def test_frameworks_as_the_decisions_define_them(province_rules: RuleSet) -> Non
     fw25 = province_rules.frameworks["dti-2025"]
     assert fw22.scale == fw25.scale == 1000
     assert {m: fw22.main_indicators[m].points for m in fw22.main_indicators} == {
-        "NT": 100, "TC": 100, "HT": 100, "NL": 100, "AT": 100, "DTTM": 0, "HDCQS": 200, "HDKTS": 150, "HDXHS": 150}
+        "NT": 100,
+        "TC": 100,
+        "HT": 100,
+        "NL": 100,
+        "AT": 100,
+        "DTTM": 0,
+        "HDCQS": 200,
+        "HDKTS": 150,
+        "HDXHS": 150,
+    }
     assert len(fw25.main_indicators) == 8 and len(fw25.indicators) == 47
     # pillars overlap: each holds the whole foundation group (500) plus its activity indicator
     assert {p.code: p.total for p in fw22.pillars.values()} == {"CQS": 700, "KTS": 650, "XHS": 650}
@@ -47,10 +73,8 @@ def test_frameworks_as_the_decisions_define_them(province_rules: RuleSet) -> Non
 
 def test_work_records_targets_by_level(province_rules: RuleSet) -> None:
     ind = province_rules.frameworks["dti-2022"].indicators["HDCQS.05"]
-    assert [target_for(ind, lv, 2025) for lv in ("province", "district", "commune")] == pytest.approx(
-        [0.9, 0.8, 0.6])
-    assert [target_for(ind, lv, 2030) for lv in ("province", "district", "commune")] == pytest.approx(
-        [1.0, 0.9, 0.7])
+    assert [target_for(ind, lv, 2025) for lv in ("province", "district", "commune")] == pytest.approx([0.9, 0.8, 0.6])
+    assert [target_for(ind, lv, 2030) for lv in ("province", "district", "commune")] == pytest.approx([1.0, 0.9, 0.7])
     # 2026 lies on the line: province 90% + 10% × 1/5 = 92%
     assert target_for(ind, "province", 2026) == pytest.approx(0.92)
 
@@ -58,8 +82,15 @@ def test_work_records_targets_by_level(province_rules: RuleSet) -> None:
 def test_lai_chau_units(province_rules: RuleSet) -> None:
     tree = province_rules.org_tree
     assert [u.code for u in tree.units if u.level == "district"] == [
-        "LC.TPLAICHAU", "LC.TAMDUONG", "LC.PHONGTHO", "LC.SINHO", "LC.MUONGTE", "LC.THANUYEN", "LC.TANUYEN",
-        "LC.NAMNHUN"]
+        "LC.TPLAICHAU",
+        "LC.TAMDUONG",
+        "LC.PHONGTHO",
+        "LC.SINHO",
+        "LC.MUONGTE",
+        "LC.THANUYEN",
+        "LC.TANUYEN",
+        "LC.NAMNHUN",
+    ]
     assert sum(1 for u in tree.units if u.level == "commune") == 106
 
 
@@ -67,8 +98,9 @@ def test_the_2025_reform_is_another_file_not_code(tmp_path: Path) -> None:
     d = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", d)
     manifest = d / "ruleset.yaml"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("org_units: org-units.yaml",
-                                                                     "org_units: org-units-2025.yaml"))
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace("org_units: org-units.yaml", "org_units: org-units-2025.yaml")
+    )
     rules = load_ruleset(d)
     assert rules.org_tree.levels == ("province", "commune")
     assert sum(1 for u in rules.org_tree.units if u.level == "commune") == 38

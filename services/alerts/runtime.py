@@ -1,0 +1,235 @@
+"""Alert rounds, durable state and delivery — the same for `dti up` and the Kafka alerts service.
+
+Rounds run on one dedicated thread (durable-rules is not thread-safe and a round of the province takes
+most of a second); the event loop only awaits them. Each round's book, history and outbox rows are saved
+in one transaction before anything is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import structlog
+from prometheus_client import Counter, Gauge
+
+from services.alerts.delivery import DeliveryFailed, SmtpConfig, deliver_due, post_alertmanager
+from services.alerts.outbox import AlertStore, Delivery
+from services.common.metrics import ServiceMetrics
+from shared.alerts.alertmanager import api_v2_alerts, for_alertmanager, webhook_payload
+from shared.alerts.engine import AlertEngine, RoundResult
+from shared.alerts.notify import Notification
+from shared.alerts.state import AlertBook
+from shared.periods import PROVINCE_TZ
+from shared.rules.model import RuleSet
+from shared.scoring.results import UnitScore
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+LastData = dict[tuple[str, str], datetime]
+
+
+class AlertsRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        rules: RuleSet,
+        metrics: ServiceMetrics,
+        path: Path,
+        scores: Callable[[], Iterable[UnitScore]],
+        last_data: Callable[[], LastData],
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.store = AlertStore(path)
+        saved = self.store.load_book()
+        self.book = AlertBook.from_dict(saved) if saved else AlertBook()
+        self._scores = scores
+        self._last_data = last_data
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dti-alerts")
+        self.engine: AlertEngine = self._thread.submit(AlertEngine, rules, settings.public_url).result()
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.last_round: RoundResult | None = None
+        r = metrics.registry
+        self.notifications = Counter(
+            "dti_notifications_total",
+            "Alert notifications sent, by channel and outcome",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.pending = Gauge("dti_notifications_pending", "Notifications in the outbox not yet delivered", registry=r)
+        self.rounds = Counter("dti_alert_rounds_total", "Alert evaluation rounds, by outcome", ["outcome"], registry=r)
+        self.round_seconds = Gauge("dti_alert_round_duration_seconds", "Duration of the last alert round", registry=r)
+        self._smtp = (
+            SmtpConfig(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_from,
+                settings.smtp_starttls,
+                settings.smtp_user,
+                settings.smtp_password,
+            )
+            if settings.smtp_host
+            else None
+        )
+        self._refresh_gauges()
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._rounds(), name="alert-rounds"),
+            asyncio.create_task(self._deliver(), name="alert-delivery"),
+        ]
+        if self.settings.alertmanager_url:
+            self._tasks.append(asyncio.create_task(self._alertmanager(), name="alertmanager-resend"))
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._thread.shutdown(wait=True)
+        self.store.close()
+
+    def swap_rules(self, rules: RuleSet) -> None:
+        self._thread.submit(self.engine.swap_rules, rules).result()
+
+    # ------------------------------------------------------------------ rounds
+    async def run_round(self, now: datetime | None = None) -> RoundResult:
+        """One evaluation over the current scores; saved (state, history, outbox) before returning."""
+        async with self._lock:
+            now = now or datetime.now(PROVINCE_TZ)
+            scores = [s for s in self._scores() if s.year == now.year]
+            last = self._last_data()
+            t0 = time.perf_counter()
+            loop = asyncio.get_running_loop()
+            try:
+                result = await loop.run_in_executor(self._thread, self.engine.evaluate, self.book, scores, now, last)
+            except Exception:
+                self.rounds.labels("error").inc()
+                raise
+            self.round_seconds.set(time.perf_counter() - t0)
+            self.rounds.labels("ok").inc()
+            for err in result.errors:
+                log.error("alert_condition_error", error=err)
+            deliveries = [d for n in result.notifications for d in self._deliveries(n)]
+            history = [(t.fingerprint, t.to_dict()) for t in result.transitions]
+            await asyncio.to_thread(self.store.save_round, self.book.to_dict(), history, deliveries)
+            self.last_round = result
+            self._refresh_gauges()
+            if result.transitions:
+                log.info(
+                    "alert_round",
+                    transitions=len(result.transitions),
+                    notifications=len(result.notifications),
+                    facts=result.facts,
+                    seconds=round(time.perf_counter() - t0, 3),
+                )
+            return result
+
+    def _deliveries(self, n: Notification) -> list[Delivery]:
+        dep = self.engine.rules.catalog.departments.get(n.receiver)
+        out = []
+        url = (dep.webhook if dep else None) or self.settings.alerts_webhook_url
+        if url:
+            out.append(Delivery(n.id, "webhook", url, n.receiver, {"webhook": webhook_payload(n)}, 0))
+        if dep is not None and dep.email and self._smtp is not None:
+            subject, body = n.text()
+            out.append(Delivery(n.id, "email", dep.email, n.receiver, {"subject": subject, "body": body}, 0))
+        if not out and not self.settings.alertmanager_url:
+            log.warning("notification_without_channel", receiver=n.receiver, alerts=len(n.alerts))
+        return out
+
+    async def _rounds(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.alerts_interval_seconds)
+            try:
+                await self.run_round()
+            except Exception as exc:  # a failed round must not stop the next one
+                log.error("alert_round_failed", error=str(exc))
+
+    # ------------------------------------------------------------------ delivery
+    async def _deliver(self) -> None:
+        async with httpx.AsyncClient() as client:
+            while True:
+                try:
+                    await deliver_due(self.store, client, self._smtp, self._count)
+                except Exception as exc:
+                    log.error("delivery_loop_failed", error=str(exc))
+                self.pending.set(self.store.pending())
+                await asyncio.sleep(1.0)
+
+    def _count(self, channel: str, ok: bool) -> None:
+        self.notifications.labels(channel, "sent" if ok else "failed").inc()
+
+    async def _alertmanager(self) -> None:
+        """Alertmanager resolves an alert whose endsAt has passed, so firing alerts are re-posted
+        periodically, and resolved ones for a while, so a restarted Alertmanager still hears of them."""
+        assert self.settings.alertmanager_url is not None
+        every = self.settings.alertmanager_resend_seconds
+        async with httpx.AsyncClient() as client:
+            while True:
+                now = datetime.now(PROVINCE_TZ)
+                views = for_alertmanager(self.book, now, timedelta(minutes=15))
+                if views:
+                    try:
+                        await post_alertmanager(
+                            client,
+                            self.settings.alertmanager_url,
+                            api_v2_alerts(views, now, timedelta(seconds=every * 4)),
+                        )
+                        self._count("alertmanager", True)
+                    except DeliveryFailed as exc:
+                        self._count("alertmanager", False)
+                        log.warning("alertmanager_post_failed", error=str(exc))
+                await asyncio.sleep(min(every, 5.0) if not views else every)
+
+    def _refresh_gauges(self) -> None:
+        counts = {"critical": 0, "warning": 0, "info": 0}
+        for a in self.book.find(["firing"]):
+            sev = a.labels.get("severity", "warning")
+            counts[sev] = counts.get(sev, 0) + 1
+        for sev, n in counts.items():
+            self.metrics.alerts_firing.labels(sev).set(n)
+
+
+class AdminActions:
+    """Acknowledge and silence: run on the alerts thread (the book is not shared across threads), saved at once."""
+
+    def __init__(self, rt: AlertsRuntime) -> None:
+        self.rt = rt
+
+    async def _apply(self, fn: Callable[[], object]) -> object:
+        async with self.rt._lock:
+            loop = asyncio.get_running_loop()
+            out = await loop.run_in_executor(self.rt._thread, fn)
+            await asyncio.to_thread(self.rt.store.save_round, self.rt.book.to_dict(), [], [])
+            self.rt._refresh_gauges()
+            return out
+
+    async def ack(self, fingerprint: str, by: str, until: datetime, comment: str) -> object:
+        now = datetime.now(PROVINCE_TZ)
+        return await self._apply(lambda: self.rt.book.acknowledge(fingerprint, by, until, now, comment))
+
+    async def unack(self, fingerprint: str) -> object:
+        return await self._apply(lambda: self.rt.book.unacknowledge(fingerprint))
+
+    async def silence(
+        self, matchers: list[str], starts_at: datetime, ends_at: datetime, by: str, comment: str
+    ) -> object:
+        from shared.alerts.state import Matcher
+
+        parsed = [Matcher.parse(m) for m in matchers]
+        return await self._apply(lambda: self.rt.book.add_silence(parsed, starts_at, ends_at, by, comment))
+
+    async def expire(self, silence_id: str) -> object:
+        now = datetime.now(PROVINCE_TZ)
+        return await self._apply(lambda: self.rt.book.expire_silence(silence_id, now))
