@@ -7,9 +7,11 @@ the province and the level below) and for the current assessment year, to keep c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from shared.rules.model import RuleSet
 from shared.scoring.evaluate import INDEX
@@ -21,39 +23,6 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 class ServiceMetrics:
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
-        self.index_value = Gauge(
-            "dti_index_value", "DTI value (0..1) of an org unit, current year", ["framework", "org_unit"], registry=r
-        )
-        self.index_points = Gauge(
-            "dti_index_points", "DTI points of an org unit, current year", ["framework", "org_unit"], registry=r
-        )
-        self.pillar_value = Gauge(
-            "dti_pillar_value", "Pillar value (0..1)", ["framework", "org_unit", "pillar"], registry=r
-        )
-        self.main_value = Gauge(
-            "dti_main_indicator_value",
-            "Main indicator value (0..1)",
-            ["framework", "org_unit", "main_indicator"],
-            registry=r,
-        )
-        self.indicator_value = Gauge(
-            "dti_indicator_value",
-            "Component indicator value (percent as ratio 0..1)",
-            ["framework", "org_unit", "indicator"],
-            registry=r,
-        )
-        self.indicator_score = Gauge(
-            "dti_indicator_score",
-            "Component indicator score (0..1)",
-            ["framework", "org_unit", "indicator"],
-            registry=r,
-        )
-        self.indicator_target = Gauge(
-            "dti_indicator_target",
-            "Component indicator target for the current year",
-            ["framework", "org_unit", "indicator"],
-            registry=r,
-        )
         self.alerts_firing = Gauge("dti_alerts_firing", "Alerts firing", ["severity"], registry=r)
         for sev in ("critical", "warning", "info"):
             self.alerts_firing.labels(sev).set(0)
@@ -91,52 +60,64 @@ class ServiceMetrics:
             "dti_rules_loaded_timestamp_seconds", "When the rules in force were loaded", registry=r
         )
         self.rules_ok.set(1)
-        self.levels: set[str] = set()
-        self.year: int = 0
 
-    def configure(self, rules: RuleSet, levels: list[str] | None, year: int) -> None:
-        self.levels = set(levels) if levels else set(rules.org_tree.levels[:2])
-        self.year = year
+    def serve_scores(self, source: ScoresSource) -> None:
+        """Export the scores at scrape time: the hot path never touches Prometheus."""
+        self.registry.register(ScoresCollector(source))
 
-    def observe_scores(self, rules: RuleSet, scores: Iterable[UnitScore]) -> None:
+
+ScoresSource = Callable[[], tuple[RuleSet, Iterable[UnitScore], set[str], int]]
+
+_SCORE_FAMILIES = (
+    ("dti_index_value", "DTI value (0..1) of an org unit, current year", ["framework", "org_unit"]),
+    ("dti_index_points", "DTI points of an org unit, current year", ["framework", "org_unit"]),
+    ("dti_pillar_value", "Pillar value (0..1)", ["framework", "org_unit", "pillar"]),
+    ("dti_main_indicator_value", "Main indicator value (0..1)", ["framework", "org_unit", "main_indicator"]),
+    (
+        "dti_indicator_value",
+        "Component indicator value (percent as ratio 0..1)",
+        ["framework", "org_unit", "indicator"],
+    ),
+    ("dti_indicator_score", "Component indicator score (0..1)", ["framework", "org_unit", "indicator"]),
+    ("dti_indicator_target", "Component indicator target for the current year", ["framework", "org_unit", "indicator"]),
+)
+
+
+class ScoresCollector(Collector):
+    """Score series for the configured levels (by default the province and the level below) and the current
+    year. No data is NaN: the series exists, so dashboards say "no data", but it never reads as a zero."""
+
+    def __init__(self, source: ScoresSource) -> None:
+        self.source = source
+
+    def describe(self) -> Iterable[Metric]:
+        return [GaugeMetricFamily(n, h, labels=lb) for n, h, lb in _SCORE_FAMILIES]
+
+    def collect(self) -> Iterable[Metric]:
+        rules, scores, levels, year = self.source()
+        fams = {n: GaugeMetricFamily(n, h, labels=lb) for n, h, lb in _SCORE_FAMILIES}
         tree = rules.org_tree
         for us in scores:
-            if us.year != self.year or us.quarter != 4:
-                continue
             unit = tree.units[us.unit]
-            if unit.level not in self.levels:
+            if us.year != year or unit.level not in levels or us.framework not in rules.frameworks:
                 continue
-            fw = us.framework
-            code = unit.code
+            fw, code = us.framework, unit.code
             idx = us.composites[INDEX]
-            _set(self.index_value.labels(fw, code), idx.value)
-            _set(
-                self.index_points.labels(fw, code),
-                None if idx.value is None else idx.value * rules.frameworks[fw].scale,
+            fams["dti_index_value"].add_metric([fw, code], _v(idx.value))
+            fams["dti_index_points"].add_metric(
+                [fw, code], _v(None if idx.value is None else idx.value * rules.frameworks[fw].scale)
             )
             for p, r in us.composites.items():
                 if p != INDEX:
-                    _set(self.pillar_value.labels(fw, code, p), r.value)
+                    fams["dti_pillar_value"].add_metric([fw, code, p], _v(r.value))
             for m, r in us.mains.items():
-                _set(self.main_value.labels(fw, code, m), r.value)
+                fams["dti_main_indicator_value"].add_metric([fw, code, m], _v(r.value))
             for c, ir in us.indicators.items():
-                _set(self.indicator_value.labels(fw, code, c), ir.value)
-                _set(self.indicator_score.labels(fw, code, c), ir.score)
-                _set(self.indicator_target.labels(fw, code, c), ir.target)
-
-    def clear_scores(self) -> None:
-        for g in (
-            self.index_value,
-            self.index_points,
-            self.pillar_value,
-            self.main_value,
-            self.indicator_value,
-            self.indicator_score,
-            self.indicator_target,
-        ):
-            g.clear()
+                fams["dti_indicator_value"].add_metric([fw, code, c], _v(ir.value))
+                fams["dti_indicator_score"].add_metric([fw, code, c], _v(ir.score))
+                fams["dti_indicator_target"].add_metric([fw, code, c], _v(ir.target))
+        return list(fams.values())
 
 
-def _set(g: Gauge, value: float | None) -> None:
-    # no data is NaN: the series exists (so dashboards show "no data") but never reads as a zero
-    g.set(float("nan") if value is None else value)
+def _v(value: float | None) -> float:
+    return float("nan") if value is None else value

@@ -26,11 +26,12 @@ from shared.rules.loader import resolve_manifest
 from shared.rules.model import RuleSet
 from shared.rules.problems import RulesInvalid
 from shared.scoring.engine import MetricEvent, ScoringEngine
+from shared.scoring.results import UnitScore
 from shared.scoring.store import OwnEntry
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
-SCORER_CHUNK = 2000
+SCORER_CHUNK = 1000
 
 
 @dataclass(slots=True)
@@ -56,6 +57,7 @@ class EmbeddedRuntime:
         self.engine = ScoringEngine(rules)
         # newest occurred_at per (metric, org unit): what stale-data alerts compare with deadlines
         self.last_data: dict[tuple[str, str], datetime] = self.log.last_data()
+        self.metrics.serve_scores(self._scores_for_metrics)
         self.alerts = AlertsRuntime(
             settings,
             rules,
@@ -82,11 +84,16 @@ class EmbeddedRuntime:
             self._applied_seq = self._snapshot_seq = seq
             log.info("snapshot_restored", seq=seq, entries=len(entries), not_in_rules=skipped)
         replayed = 0
+        chunk: list[LoggedEvent] = []
         for le in self.log.read_after(self._applied_seq):
-            self._apply_one(le)
-            replayed += 1
+            chunk.append(le)
+            if len(chunk) == SCORER_CHUNK:
+                self._apply_chunk(chunk)
+                replayed += len(chunk)
+                chunk = []
+        self._apply_chunk(chunk)
+        replayed += len(chunk)
         self._accepted_seq = self._applied_seq
-        self._refresh_gauges()
         tune_for_long_lived_state()
         log.info(
             "state_recovered",
@@ -113,8 +120,7 @@ class EmbeddedRuntime:
                 await t
         # drain what was accepted, then snapshot so the next start replays little
         while not self._pending.empty():
-            for le in self._pending.get_nowait():
-                self._apply_one(le)
+            self._apply_chunk(self._pending.get_nowait())
         with contextlib.suppress(Exception):
             await self._snapshot()
         self.log.close()
@@ -138,29 +144,39 @@ class EmbeddedRuntime:
             self.metrics.scoring_lag.set(self._accepted_seq - self._applied_seq)
 
     # ------------------------------------------------------------------ scoring
-    def _apply_one(self, le: LoggedEvent) -> None:
-        ev = le.event
-        if ev.org_unit not in self.engine.tree.by_code or ev.metric not in self.engine.store.metrics:
-            # accepted under rules that knew them; kept in the store's orphans until rules know them again
-            self.engine.store.load([_own(ev, le.seq)])
-            self._applied_seq = le.seq
-            return
-        changed = self.engine.apply(MetricEvent(ev.metric, ev.org_unit, ev.value, ev.occurred_at), seq=le.seq)
-        key = (ev.metric, ev.org_unit)
-        prev = self.last_data.get(key)
-        if prev is None or ev.occurred_at > prev:
-            self.last_data[key] = ev.occurred_at
-        self.metrics.observe_scores(self.rules.current, changed)
-        self._applied_seq = le.seq
+    def _apply_chunk(self, chunk: list[LoggedEvent]) -> None:
+        """Apply log entries in order as one scoring batch (each affected score is recomputed once)."""
+        tree, metrics = self.engine.tree.by_code, self.engine.store.metrics
+        events: list[MetricEvent] = []
+        seqs: list[int] = []
+        for le in chunk:
+            if le.seq <= self._applied_seq:
+                continue
+            ev = le.event
+            if ev.org_unit not in tree or ev.metric not in metrics:
+                # accepted under rules that knew them; kept in the store's orphans until rules know them again
+                self.engine.store.load([_own(ev, le.seq)])
+            else:
+                events.append(MetricEvent(ev.metric, ev.org_unit, ev.value, ev.occurred_at))
+                seqs.append(le.seq)
+                key = (ev.metric, ev.org_unit)
+                prev = self.last_data.get(key)
+                if prev is None or ev.occurred_at > prev:
+                    self.last_data[key] = ev.occurred_at
+        if events:
+            self.engine.apply_many(events, seqs)
+        if chunk:
+            self._applied_seq = max(self._applied_seq, chunk[-1].seq)
 
     async def _scorer(self) -> None:
         while True:
-            batch = await self._pending.get()
-            for i in range(0, len(batch), SCORER_CHUNK):
-                for le in batch[i : i + SCORER_CHUNK]:
-                    if le.seq > self._applied_seq:
-                        self._apply_one(le)
-                self.metrics.scoring_events.inc(min(SCORER_CHUNK, len(batch) - i))
+            pending = await self._pending.get()
+            while not self._pending.empty():  # take everything accepted meanwhile: bigger batches, less work
+                pending.extend(self._pending.get_nowait())
+            for i in range(0, len(pending), SCORER_CHUNK):
+                chunk = pending[i : i + SCORER_CHUNK]
+                self._apply_chunk(chunk)
+                self.metrics.scoring_events.inc(len(chunk))
                 await asyncio.sleep(0)  # let requests through between chunks
             self.metrics.scoring_lag.set(self._accepted_seq - self._applied_seq)
             self.metrics.scoring_last.set(time.time())
@@ -223,7 +239,6 @@ class EmbeddedRuntime:
         self.metrics.rules_reloads.labels("success").inc()
         self.metrics.rules_ok.set(1)
         self.metrics.rules_loaded_at.set(self.rules.loaded_at)
-        self._refresh_gauges()
         log.info("rules_reloaded", old_version=old, version=new.version, entries_not_in_rules=skipped)
         return True, []
 
@@ -234,10 +249,10 @@ class EmbeddedRuntime:
         async for _changes in awatch(directory, debounce=300, step=100):
             await self.reload_rules()
 
-    def _refresh_gauges(self) -> None:
-        self.metrics.configure(self.rules.current, self.settings.metrics_levels, today().year)
-        self.metrics.clear_scores()
-        self.metrics.observe_scores(self.rules.current, self.engine.results.values())
+    def _scores_for_metrics(self) -> tuple[RuleSet, list[UnitScore], set[str], int]:
+        rules = self.rules.current
+        levels = set(self.settings.metrics_levels or rules.org_tree.levels[:2])
+        return rules, list(self.engine.results.values()), levels, today().year
 
 
 def today() -> date:

@@ -10,7 +10,7 @@ the same store with the same functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +26,8 @@ from shared.scoring.evaluate import (
 )
 from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
 from shared.scoring.store import MetricStore, OwnEntry
+
+RawUpdate = tuple[str, int, int, int, float, float, int]  # metric, unit, year, quarter, value, ts, seq
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +46,23 @@ class ScoringEngine:
         self.tree = rules.org_tree
         self.store = store if store is not None else MetricStore(self.tree, rules.catalog.metrics)
         self.compiled = {code: CompiledFramework.build(fw, self.tree) for code, fw in rules.frameworks.items()}
-        self._readers = {code: self._share_reader(code) for code in self.compiled}
+        self._index_rules()
         self._seq = 0
         self.results: dict[tuple[str, int, int], UnitScore] = {}
         # (framework, share indicator, year) -> unit -> [meeting, with data] over its descendants at the level
         self._share: dict[tuple[str, str, int], dict[int, list[int]]] = {}
         self.rescore_all()
+
+    def _index_rules(self) -> None:
+        """Look-ups every event needs, built once per rules version."""
+        self._readers = {code: self._share_reader(code) for code in self.compiled}
+        self._chains = tuple((u.index, *u.ancestors) for u in self.tree.units)
+        self._share_levels: dict[str, set[str]] = {}
+        for cf in self.compiled.values():
+            for metric, inds in cf.share_deps.items():
+                for ind in inds:
+                    assert isinstance(ind.formula, ShareOfUnits)
+                    self._share_levels.setdefault(metric, set()).add(ind.formula.level)
 
     @property
     def version(self) -> str:
@@ -74,58 +87,93 @@ class ScoringEngine:
             self._seq,
         )
 
+    def apply_many(self, events: Sequence[MetricEvent], seqs: Sequence[int] | None = None) -> list[UnitScore]:
+        """Apply events as one batch (see `apply_batch`); `seqs` are their positions in the durable log."""
+        by_code = self.tree.by_code
+        updates: list[RawUpdate] = []
+        for i, ev in enumerate(events):
+            year, quarter = year_quarter(ev.occurred_at)
+            self._seq = self._seq + 1 if seqs is None else seqs[i]
+            updates.append(
+                (ev.metric, by_code[ev.org_unit], year, quarter, ev.value, ev.occurred_at.timestamp(), self._seq)
+            )
+        return self.apply_batch(updates)
+
     def apply_raw(
         self, metric: str, unit: int, year: int, quarter: int, value: float, ts: float = 0.0, seq: int = 0
     ) -> list[UnitScore]:
-        units = self.tree.units
-        chain = (unit, *units[unit].ancestors)
-        # share-of-units conditions read the metric at units of one level: remember their values before
-        share_inds = [(cf, ind) for cf in self.compiled.values() for ind in cf.share_deps.get(metric, ())]
-        before: dict[int, float | None] = {}
-        for _cf, ind in share_inds:
-            lv = ind.formula.level  # type: ignore[union-attr]
-            for w in chain:
-                if units[w].level == lv and w not in before:
-                    before[w] = self.store.value(metric, w, year, 4)
-        self.store.add(metric, unit, year, quarter, value, ts=ts, seq=seq)
+        return self.apply_batch([(metric, unit, year, quarter, value, ts, seq)])
 
-        dirty: dict[tuple[str, int], set[str]] = {}
-        for cf, ind in share_inds:
-            f = ind.formula
-            assert isinstance(f, ShareOfUnits)
-            counts = self._share.setdefault((cf.fw.code, ind.code, year), {})
-            for w, old in before.items():
-                if units[w].level != f.level:
+    def apply_batch(self, updates: Iterable[RawUpdate]) -> list[UnitScore]:
+        """Apply many updates, then recompute each affected (unit, indicator) once.
+
+        A batch of events for the communes of one district recomputes the district and the province once,
+        not once per event: the cost per event falls as batches grow, and the result is the same as
+        applying the events one by one (a property test checks it).
+        """
+        units = self.tree.units
+        chains = self._chains
+        before: dict[tuple[str, int, int], float | None] = {}  # share metrics' values before the batch
+        dirty: dict[tuple[str, int, int], set[str]] = {}
+        touched: dict[tuple[int, int], None] = {}  # (unit, year), in first-touched order
+        compiled = list(self.compiled.values())
+        for metric, unit, year, quarter, value, ts, seq in updates:
+            chain = chains[unit]
+            share_levels = self._share_levels.get(metric)
+            if share_levels:
+                for w in chain:
+                    if units[w].level in share_levels and (metric, w, year) not in before:
+                        before[(metric, w, year)] = self.store.value(metric, w, year, 4)
+            self.store.add(metric, unit, year, quarter, value, ts=ts, seq=seq)
+            for a in chain:
+                touched[(a, year)] = None
+            for cf in compiled:
+                by_level = cf.deps_by_level.get(metric)
+                if by_level is None:
                     continue
-                new = self.store.value(metric, w, year, 4)
-                d_meet = int(new is not None and f.meets(new)) - int(old is not None and f.meets(old))
-                d_data = int(new is not None) - int(old is not None)
-                if not (d_meet or d_data):
-                    continue
-                for a in units[w].ancestors:
-                    c = counts.setdefault(a, [0, 0])
-                    c[0] += d_meet
-                    c[1] += d_data
-                    if units[a].level in ind.levels:
-                        dirty.setdefault((cf.fw.code, a), set()).add(ind.code)
-        for cf in self.compiled.values():
-            for ind in cf.deps.get(metric, ()):
+                code = cf.fw.code
                 for a in chain:
-                    if units[a].level in ind.levels:
-                        dirty.setdefault((cf.fw.code, a), set()).add(ind.code)
+                    deps = by_level.get(units[a].level)
+                    if deps:
+                        key = (code, a, year)
+                        d = dirty.get(key)
+                        if d is None:
+                            dirty[key] = set(deps)
+                        else:
+                            d.update(deps)
+        for (metric, w, year), old in before.items():
+            new = self.store.value(metric, w, year, 4)
+            level = units[w].level
+            for cf in compiled:
+                for ind in cf.share_deps.get(metric, ()):
+                    f = ind.formula
+                    assert isinstance(f, ShareOfUnits)
+                    if f.level != level:
+                        continue
+                    d_meet = int(new is not None and f.meets(new)) - int(old is not None and f.meets(old))
+                    d_data = int(new is not None) - int(old is not None)
+                    if not (d_meet or d_data):
+                        continue
+                    counts = self._share.setdefault((cf.fw.code, ind.code, year), {})
+                    for a in units[w].ancestors:
+                        c = counts.setdefault(a, [0, 0])
+                        c[0] += d_meet
+                        c[1] += d_data
+                        if units[a].level in ind.levels:
+                            dirty.setdefault((cf.fw.code, a, year), set()).add(ind.code)
 
         changed: list[UnitScore] = []
-        for cf in self.compiled.values():
-            code = cf.fw.code
-            for a in chain:
+        for a, year in touched:
+            for cf in compiled:
+                code = cf.fw.code
                 key = (code, a, year)
                 current = self.results.get(key)
                 if current is None:  # first data in this unit's subtree this year: score it whole
-                    current = self.results[key] = self._score_unit(cf, a, year, 4, self._readers[cf.fw.code])
+                    current = self.results[key] = self._score_unit(cf, a, year, 4, self._readers[code])
                     changed.append(current)
                     continue
-                codes = dirty.get((code, a))
-                if codes and self._update_indicators(cf, current, codes):
+                pending = dirty.get(key)
+                if pending and self._update_indicators(cf, current, pending):
                     changed.append(current)
         return changed
 
@@ -246,7 +294,7 @@ class ScoringEngine:
         self.tree = rules.org_tree
         self.store = store
         self.compiled = {code: CompiledFramework.build(fw, self.tree) for code, fw in rules.frameworks.items()}
-        self._readers = {code: self._share_reader(code) for code in self.compiled}
+        self._index_rules()
         self.rescore_all()
         return skipped
 

@@ -44,6 +44,8 @@ class CompiledFramework:
     _targets: dict[tuple[str, str, int], float | None] = field(default_factory=dict)
     _plans: dict[tuple[str, str], tuple[tuple[tuple[str, float], ...], float]] = field(default_factory=dict)
     by_level: dict[str, list[Indicator]] = field(default_factory=dict)
+    # metric -> level -> codes of the non-share indicators scored at that level that read the metric
+    deps_by_level: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, fw: Framework, tree: OrgTree) -> CompiledFramework:
@@ -54,6 +56,12 @@ class CompiledFramework:
                 bucket.setdefault(m, []).append(ind)
             for lv in ind.levels:
                 cf.by_level.setdefault(lv, []).append(ind)
+        for metric, inds in cf.deps.items():
+            per: dict[str, list[str]] = {}
+            for ind in inds:
+                for lv in ind.levels:
+                    per.setdefault(lv, []).append(ind.code)
+            cf.deps_by_level[metric] = {lv: tuple(codes) for lv, codes in per.items()}
         for main in fw.main_indicators.values():
             for code in main.indicators:
                 cf.mains_of[code] = main

@@ -102,3 +102,19 @@ def test_incremental_equals_full_on_the_province_rules(province_rules: RuleSet, 
     rebuilt = ScoringEngine(province_rules)
     rebuilt.restore(engine.store.own_entries(), engine.seq)
     assert_same_scores(engine.results, rebuilt.results)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seq=events, cuts=st.lists(st.integers(0, 60), max_size=8))
+def test_batches_equal_one_by_one_and_full(mini_rules: RuleSet, seq: list[MetricEvent], cuts: list[int]) -> None:
+    one = ScoringEngine(mini_rules)
+    for ev in seq:
+        one.apply(ev)
+    batched = ScoringEngine(mini_rules)
+    bounds = sorted({0, len(seq), *(c for c in cuts if c < len(seq))})
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        batched.apply_many(seq[lo:hi])
+    assert_same_scores(one.results, batched.results)
+    rebuilt = ScoringEngine(mini_rules)
+    rebuilt.restore(batched.store.own_entries(), batched.seq)
+    assert_same_scores(batched.results, rebuilt.results)
