@@ -34,7 +34,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DtiServer]:
     srv = DtiServer(
         base / "data",
         rules,
-        env={"DTI_MAX_BATCH_EVENTS": "200", "DTI_MAX_BODY_BYTES": "100000", "DTI_SNAPSHOT_INTERVAL_SECONDS": "1"},
+        env={
+            "DTI_MAX_BATCH_EVENTS": "200",
+            "DTI_MAX_BODY_BYTES": "100000",
+            "DTI_SNAPSHOT_INTERVAL_SECONDS": "1",
+            "DTI_ALERTS_INTERVAL_SECONDS": "1",
+        },
     ).start()
     yield srv
     srv.stop()

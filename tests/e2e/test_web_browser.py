@@ -444,49 +444,42 @@ def test_language_toggle(browser: WebDriver, server: DtiServer, fed: dict[str, A
     wait_for(browser, lambda: browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi")
 
 
-def test_alerts_neutral_without_the_endpoint_and_listed_when_firing(
-    browser: WebDriver, server: DtiServer, fed: dict[str, Any]
-) -> None:
+def test_alert_appears_after_events_breach_a_target(browser: WebDriver, server: DtiServer, fed: dict[str, Any]) -> None:
     year, fw = fed["year"], fed["fw"]
     open_page(browser, server.url + "/" + POLL)
     wait_loaded(browser, "P", str(year), fw)
     box = browser.find_element(By.ID, "alerts")
-    status = httpx.get(server.url + "/v1/alerts").status_code
-    if status == 404:  # GET /v1/alerts is not there yet: a neutral state, not an error
-        wait_for(browser, lambda: box.get_attribute("data-state") == "none")
-        assert "Chưa có cảnh báo" in box.text
-    else:
-        firing = [a for a in httpx.get(server.url + "/v1/alerts").json()["alerts"] if a.get("status") == "firing"]
-        wait_for(browser, lambda: box.get_attribute("data-count") == str(len(firing)))
+    assert not [a for a in box.find_elements(By.CSS_SELECTOR, "li.alert") if "Huyện T7" in a.text]
+    # P.T7.C1 this year: 1 of 10 work records online; A2 at the district P.T7 is 10% against its 2026
+    # district target 80% + (90% - 80%) × 1/5 = 82%: below target, firing after two rounds (for: 2)
+    with server.client(server.key("eoffice")) as c:
+        r = c.post(
+            "/v1/events",
+            json={
+                "events": [
+                    ev("P.T7.C1", "work.records_total", 10, when=f"{year}-02-03T08:00:00+07:00", source="eoffice"),
+                    ev("P.T7.C1", "work.records_online", 1, when=f"{year}-02-03T08:00:00+07:00", source="eoffice"),
+                ]
+            },
+        )
+        assert r.status_code == 202, r.text
 
-    # the page's rendering of firing alerts, with the endpoint's shape answered by a stand-in fetch
-    browser.execute_script(
-        """
-        const real = window.fetch;
-        window.__realFetch = real;
-        window.fetch = (url, opts) => String(url).startsWith('/v1/alerts')
-          ? Promise.resolve(new Response(JSON.stringify({alerts: [
-              {status: 'firing', severity: 'warning', startsAt: '2026-03-01T02:00:00Z',
-               labels: {alertname: 'below_target', org_unit: 'P.T8', indicator: 'A2', department: 'VP'},
-               annotations: {summary_vi: 'Hồ sơ công việc trên mạng dưới mục tiêu — Huyện T8',
-                             summary_en: 'Work records online below target — Huyện T8'}},
-              {status: 'firing', severity: 'critical', startsAt: '2026-03-02T02:00:00Z',
-               labels: {alertname: 'off_trajectory', org_unit: 'P', indicator: 'A1', department: 'VP'},
-               annotations: {summary_vi: 'Tỷ lệ hồ sơ trực tuyến chậm lộ trình — Tỉnh P',
-                             summary_en: 'Online records share off track — Tỉnh P'}},
-              {status: 'resolved', severity: 'info', labels: {alertname: 'stale_data'}, annotations: {}}
-            ]}), {status: 200, headers: {'Content-Type': 'application/json'}}))
-          : real(url, opts);
-        """
-    )
-    try:
-        wait_for(browser, lambda: box.get_attribute("data-state") == "list")
-        items = box.find_elements(By.CSS_SELECTOR, "li.alert")
-        assert [i.get_attribute("data-severity") for i in items] == ["critical", "warning"]  # resolved: not shown
-        assert "Tỷ lệ hồ sơ trực tuyến chậm lộ trình" in items[0].text
-        assert "Huyện T8" in items[1].text  # the unit's name, not its code
-    finally:
-        browser.execute_script("window.fetch = window.__realFetch;")
+    def shown() -> list[WebElement]:
+        return [
+            a
+            for a in box.find_elements(By.CSS_SELECTOR, "li.alert")
+            if "Huyện T7" in a.text and "Hồ sơ công việc trên mạng" in a.text
+        ]
+
+    wait_for(browser, lambda: bool(shown()), timeout=30)
+    item = shown()[0]
+    assert item.get_attribute("data-severity") == "warning"
+    api_alerts = [
+        a
+        for a in httpx.get(server.url + "/v1/alerts").json()["alerts"]
+        if a["labels"].get("org_unit") == "P.T7" and a["labels"].get("indicator") == "A2"
+    ]
+    assert api_alerts and api_alerts[0]["status"] == "firing"
 
 
 def test_screenshots_desktop_and_phone(browser: WebDriver, server: DtiServer, fed: dict[str, Any]) -> None:

@@ -1061,7 +1061,10 @@
           const labels = a.labels || {};
           const ann = a.annotations || {};
           const sev = a.severity || labels.severity || "info";
-          const summary = (state.lang === "en" ? ann.summary_en : ann.summary_vi) || ann.summary_vi || ann.summary_en || ann.summary || labels.alertname || "";
+          // DTI Monitor's summary is "Vietnamese / English": show the half of the language chosen
+          const both = (ann.summary || "").split(" / ");
+          const fromBoth = both.length === 2 ? both[state.lang === "en" ? 1 : 0] : ann.summary;
+          const summary = (state.lang === "en" ? ann.summary_en : ann.summary_vi) || fromBoth || labels.alertname || "";
           const facts = ["org_unit", "indicator", "department", "period"]
             .filter((k) => labels[k])
             .map((k) => h("span", { class: "fact" }, `${t("labels." + k)}: `, h("strong", null, k === "org_unit" ? unitName(labels[k]) : k === "department" ? deptName(labels[k]) : labels[k])));
