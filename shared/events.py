@@ -90,6 +90,7 @@ def check_event(
     prefix: str,
     index: int | None,
     max_future: timedelta = timedelta(minutes=5),
+    years: tuple[int, int] | None = None,
 ) -> list[FieldError]:
     """Problems with one well-formed event against the rules; empty when it can be accepted.
 
@@ -130,7 +131,7 @@ def check_event(
     if ev.occurred_at > now + max_future:
         err("occurred_at", "in_future", "thời điểm phát sinh ở tương lai", "occurred_at is in the future")
     year, _q = year_quarter(ev.occurred_at)
-    first, last = years_covered(rules)
+    first, last = years or years_covered(rules)
     if not first <= year <= last:
         err(
             "occurred_at",

@@ -15,10 +15,10 @@ from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
 
 from services.common.errors import fail, pointer, vi_for
-from shared.events import AcceptedEvent, EventIn, FieldError, check_event
+from shared.events import AcceptedEvent, EventIn, FieldError, check_event, years_covered
 from shared.rules.model import RuleSet
 
-_EVENT = TypeAdapter(EventIn)
+_EVENTS = TypeAdapter(list[EventIn])
 JSON_TYPES = {"application/json"}
 NDJSON_TYPES = {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"}
 
@@ -127,17 +127,17 @@ def _check_count(n: int, max_items: int) -> None:
 
 
 def validate_items(items: list[Any], prefix: str, batch: bool) -> tuple[list[EventIn], list[FieldError]]:
-    events: list[EventIn] = []
-    errors: list[FieldError] = []
-    for i, item in enumerate(items):
-        base = f"{prefix}/{i}" if batch else prefix
-        idx = i if batch else None
-        try:
-            events.append(_EVENT.validate_python(item))
-        except ValidationError as exc:
-            for e in exc.errors(include_url=False):
-                errors.append(FieldError(pointer(base, e["loc"]), idx, e["type"], vi_for(e["type"]), e["msg"]))
-    return events, errors
+    """Validate all items in one pass (as FastAPI does for a typed body); errors carry the item's index."""
+    try:
+        return _EVENTS.validate_python(items), []
+    except ValidationError as exc:
+        errors: list[FieldError] = []
+        for e in exc.errors(include_url=False):
+            i, *loc = e["loc"]
+            assert isinstance(i, int)
+            base = f"{prefix}/{i}" if batch else prefix
+            errors.append(FieldError(pointer(base, loc), i if batch else None, e["type"], vi_for(e["type"]), e["msg"]))
+        return [], errors
 
 
 def check_permissions(events: list[EventIn], source: str, rules: RuleSet, prefix: str, batch: bool) -> list[FieldError]:
@@ -174,10 +174,11 @@ def check_rules(
     events: list[EventIn], rules: RuleSet, prefix: str, batch: bool, max_future: timedelta
 ) -> list[FieldError]:
     now = datetime.now().astimezone()
+    years = years_covered(rules)
     errors: list[FieldError] = []
     for i, ev in enumerate(events):
         base = f"{prefix}/{i}" if batch else prefix
-        errors.extend(check_event(ev, rules, now, base, i if batch else None, max_future))
+        errors.extend(check_event(ev, rules, now, base, i if batch else None, max_future, years))
     return errors
 
 
