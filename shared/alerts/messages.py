@@ -10,6 +10,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from shared.alerts.model import Kind, Severity
+from shared.rules.explain import fmt_value
 
 _SEVERITY_VI = {"critical": "NGHIÊM TRỌNG", "warning": "CẢNH BÁO", "info": "THÔNG TIN"}
 _LEVEL_VI = {"province": "cấp tỉnh", "district": "cấp huyện", "commune": "cấp xã"}
@@ -60,12 +61,7 @@ def score_link(base_url: str, org_unit: str, period: str, framework: str) -> str
 
 
 # ---------------------------------------------------------------- numbers and dates
-def fmt_en(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    if unit == "percent":
-        return f"{value * 100:.4g}%"
-    return f"{value:.6g}"
+fmt_en = fmt_value  # the English rendering of a value: 75%, 3, 0.5032
 
 
 def fmt_vi(value: float | None, unit: str) -> str:

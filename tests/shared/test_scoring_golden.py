@@ -8,38 +8,16 @@ import pytest
 
 from shared.periods import PROVINCE_TZ, parse_period
 from shared.rules.model import RuleSet
-from shared.scoring.engine import MetricEvent, ScoringEngine
+from shared.scoring.engine import ScoringEngine
+from tests.shared.scenario import Q1, feed, golden_scenario
 
-Q1 = datetime(2025, 3, 14, 9, 30, tzinfo=PROVINCE_TZ)
 Q3 = datetime(2025, 8, 1, 9, 0, tzinfo=PROVINCE_TZ)
 approx = pytest.approx
 
 
-def feed(engine: ScoringEngine, metric: str, unit: str, value: float, when: datetime = Q1, times: int = 1) -> None:
-    for _ in range(times):
-        engine.apply(MetricEvent(metric, unit, value, when))
-
-
 @pytest.fixture
 def scenario(mini_rules: RuleSet) -> ScoringEngine:
-    e = ScoringEngine(mini_rules)
-    # administrative records: C1 3 of 4 online, C2 1 of 6, D2 itself 0 of 2, D2.C1 2 of 2
-    feed(e, "tthc.records_total", "P.D1.C1", 1, times=4)
-    feed(e, "tthc.records_online", "P.D1.C1", 1, times=3)
-    feed(e, "tthc.records_total", "P.D1.C2", 6)
-    feed(e, "tthc.records_online", "P.D1.C2", 1)
-    feed(e, "tthc.records_total", "P.D2", 2)
-    feed(e, "tthc.records_total", "P.D2.C1", 2)
-    feed(e, "tthc.records_online", "P.D2.C1", 2)
-    # work records only at D1.C1: 7 of 10 online
-    feed(e, "work.records_total", "P.D1.C1", 10)
-    feed(e, "work.records_online", "P.D1.C1", 7)
-    # network: C1 yes, C2 no, D2.C1 has not reported
-    feed(e, "infra.network", "P.D1.C1", 1)
-    feed(e, "infra.network", "P.D1.C2", 0)
-    # the province reports 7 connected systems
-    feed(e, "lgsp.systems_connected", "P", 7)
-    return e
+    return golden_scenario(mini_rules)
 
 
 def test_ratio_rolls_up_as_sum_of_numerators_over_sum_of_denominators(scenario: ScoringEngine) -> None:

@@ -14,7 +14,8 @@ from shared.periods import PROVINCE_TZ
 from shared.rules.model import Framework, Goal, Indicator, Reporting, RuleSet
 from shared.rules.problems import Problems
 from shared.rules.source import load_yaml
-from shared.scoring.engine import MetricEvent, ScoringEngine
+from tests.shared.scenario import feed as feed
+from tests.shared.scenario import golden_scenario as golden_scenario
 
 BASE = "http://dti.test"
 T0 = datetime(2025, 3, 14, 9, 30, tzinfo=PROVINCE_TZ)
@@ -50,31 +51,6 @@ def quarterly(rules: RuleSet, code: str, deadline_days: int = 15) -> RuleSet:
 def with_goal(rules: RuleSet, year: int = 2025, value: float = 0.62) -> RuleSet:
     fw = replace(rules.frameworks["mini"], goal=Goal(year, value, "rank 45/63"))
     return replace(rules, frameworks={**rules.frameworks, "mini": fw})
-
-
-def feed(engine: ScoringEngine, metric: str, unit: str, value: float, when: datetime = T0, times: int = 1) -> None:
-    for _ in range(times):
-        engine.apply(MetricEvent(metric, unit, value, when))
-
-
-def golden_scenario(rules: RuleSet) -> ScoringEngine:
-    """The data of tests/shared/test_scoring_golden.py. Values (year 2025, hand-computed there):
-    A1 C1 3/4, C2 1/6, D1 4/10, D2 2/4, D2.C1 2/2, P 6/14; A2 7/10 at C1, D1 and P; B1 D1 1/2, P 1/3;
-    B2 P 7 systems."""
-    e = ScoringEngine(rules)
-    feed(e, "tthc.records_total", "P.D1.C1", 1, times=4)
-    feed(e, "tthc.records_online", "P.D1.C1", 1, times=3)
-    feed(e, "tthc.records_total", "P.D1.C2", 6)
-    feed(e, "tthc.records_online", "P.D1.C2", 1)
-    feed(e, "tthc.records_total", "P.D2", 2)
-    feed(e, "tthc.records_total", "P.D2.C1", 2)
-    feed(e, "tthc.records_online", "P.D2.C1", 2)
-    feed(e, "work.records_total", "P.D1.C1", 10)
-    feed(e, "work.records_online", "P.D1.C1", 7)
-    feed(e, "infra.network", "P.D1.C1", 1)
-    feed(e, "infra.network", "P.D1.C2", 0)
-    feed(e, "lgsp.systems_connected", "P", 7)
-    return e
 
 
 class Harness:
