@@ -87,3 +87,18 @@ def test_ndjson(server: DtiServer, lgsp_key: str) -> None:
     )
     assert r.status_code == 202 and r.json() == {"accepted": 3, "duplicates": 0}
     eventually(lambda: data(server, "P.T5.C2", "2025").get("tthc.records_total") == 3)
+
+
+def test_metrics_pass_promtool(server: DtiServer, lgsp_key: str) -> None:
+    """Debian's promtool lints the real /metrics output (names, units, _total suffixes, help texts)."""
+    import shutil
+    import subprocess
+
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: scripts/system-deps installs Debian's prometheus package"
+    with server.client(lgsp_key) as c:
+        c.post("/v1/events", json=ev("P.T4.C1", "tthc.records_total", 1, when="2026-02-02T08:00:00+07:00"))
+    text = httpx.get(f"{server.url}/metrics").text
+    assert "dti_index_value{" in text and "dti_alerts_firing{" in text
+    out = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "" and out.stderr.strip() == "", out.stdout + out.stderr
