@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from shared.alerts.model import AlertRule, AlertRules, SuddenDrop
 
@@ -53,15 +53,20 @@ class Clause:
         right = fields.get(self.operand.name) if isinstance(self.operand, Field) else self.operand
         if left is None or right is None:
             return False
-        match self.op:
-            case ">":
-                return left > right
-            case ">=":
-                return left >= right
-            case "<":
-                return left < right
-            case _:
-                return left <= right
+        return bool(compare(self.op, left, right))
+
+
+def compare(op: Op, left: Any, right: Any) -> Any:
+    """Apply a clause's operator; also builds durable-rules expressions, whose operands overload them."""
+    match op:
+        case ">":
+            return left > right
+        case ">=":
+            return left >= right
+        case "<":
+            return left < right
+        case _:
+            return left <= right
 
 
 @dataclass(frozen=True, slots=True)

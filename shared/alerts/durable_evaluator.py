@@ -28,7 +28,7 @@ from typing import Any
 from durable import engine
 from durable.lang import m
 
-from shared.alerts.conditions import Clause, Condition, Fact, Field, Matches
+from shared.alerts.conditions import Clause, Condition, Fact, Field, Matches, compare
 
 _SID = "0"  # every fact lives in durable's default session
 
@@ -46,16 +46,7 @@ def _operand(value: float | Field) -> Any:
 
 def _clause(cl: Clause) -> Any:
     left = getattr(m, cl.field)
-    right = _operand(cl.operand)
-    match cl.op:
-        case ">":
-            return left > right
-        case ">=":
-            return left >= right
-        case "<":
-            return left < right
-        case _:
-            return left <= right
+    return compare(cl.op, left, _operand(cl.operand))
 
 
 def _expression(cond: Condition) -> Any:

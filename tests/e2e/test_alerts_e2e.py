@@ -121,7 +121,7 @@ def test_breach_fires_delivers_everywhere_and_resolves(
         timeout=20,
     )
     assert listed[0]["status"]["state"] == "active" and listed[0]["labels"]["severity"] == "warning"
-    # recover: 10 of 20 online is still below; 19 more online out of 10 more records -> 20 / 20 = 100%
+    # recover: 10 more records, 19 more of them online (late reports) -> (1 + 19) / (10 + 10) = 100%
     with srv.client(key) as c:
         assert (
             c.post(
