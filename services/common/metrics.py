@@ -60,6 +60,25 @@ class ServiceMetrics:
             "dti_rules_loaded_timestamp_seconds", "When the rules in force were loaded", registry=r
         )
         self.rules_ok.set(1)
+        self.rules_info = Gauge(
+            "dti_rules_info",
+            "Rules version in force (value 1); workers that disagree show two",
+            ["version"],
+            registry=r,
+        )
+        self.kafka_lag = Gauge(
+            "dti_kafka_consumer_lag_messages",
+            "Messages on the topic not yet consumed by this worker",
+            ["topic"],
+            registry=r,
+        )
+        self.kafka_produce_failures = Counter(
+            "dti_kafka_produce_failures_total", "Sends the broker did not acknowledge in time", ["topic"], registry=r
+        )
+
+    def set_rules_version(self, version: str) -> None:
+        self.rules_info.clear()
+        self.rules_info.labels(version).set(1)
 
     def serve_scores(self, source: ScoresSource) -> None:
         """Export the scores at scrape time: the hot path never touches Prometheus."""

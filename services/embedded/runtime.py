@@ -58,6 +58,7 @@ class EmbeddedRuntime:
         # newest occurred_at per (metric, org unit): what stale-data alerts compare with deadlines
         self.last_data: dict[tuple[str, str], datetime] = self.log.last_data()
         self.metrics.serve_scores(self._scores_for_metrics)
+        self.metrics.set_rules_version(rules.version)
         self.alerts = AlertsRuntime(
             settings,
             rules,
@@ -239,6 +240,7 @@ class EmbeddedRuntime:
         self.metrics.rules_reloads.labels("success").inc()
         self.metrics.rules_ok.set(1)
         self.metrics.rules_loaded_at.set(self.rules.loaded_at)
+        self.metrics.set_rules_version(new.version)
         log.info("rules_reloaded", old_version=old, version=new.version, entries_not_in_rules=skipped)
         return True, []
 
