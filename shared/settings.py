@@ -47,3 +47,14 @@ class Settings(BaseSettings):
     topic_events: str = "dti.events"
     topic_scores: str = "dti.scores"
     topic_alerts: str = "dti.alerts"
+    topic_keys: str = "dti.keys"  # compacted: source keys (hashed), shared by every ingest replica
+    kafka_partitions: int = Field(default=6, ge=1)  # of dti.events, dti.scores and the scoring tables
+    kafka_replication: int = Field(default=1, ge=1)
+    # acks=all with an idempotent producer; only a broker without InitProducerId v0 (Tansu 0.6) needs False
+    kafka_idempotence: bool = True
+    kafka_send_timeout_seconds: float = Field(default=1.0, gt=0)  # then 503 + Retry-After, never a hang
+    scoring_app_id: str = "dti-scoring"  # Faust app id: consumer group and changelog topic prefix
+    scoring_store: str = "memory://"  # or rocksdb:// (state on a volume, faster recovery)
+    scoring_batch_max: int = Field(default=2000, ge=1)
+    scoring_batch_seconds: float = Field(default=0.05, gt=0)
+    alerts_group: str = "dti-alerts"

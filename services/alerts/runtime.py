@@ -57,6 +57,7 @@ class AlertsRuntime:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self.last_round: RoundResult | None = None
+        self.on_round: list[Callable[[RoundResult], None]] = []  # after a round is saved (Kafka: dti.alerts)
         r = metrics.registry
         self.notifications = Counter(
             "dti_notifications_total",
@@ -125,6 +126,8 @@ class AlertsRuntime:
             await asyncio.to_thread(self.store.save_round, self.book.to_dict(), history, deliveries)
             self.last_round = result
             self._refresh_gauges()
+            for hook in self.on_round:
+                hook(result)
             if result.transitions:
                 log.info(
                     "alert_round",

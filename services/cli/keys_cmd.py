@@ -1,14 +1,19 @@
-"""`dti keys`: create, list and revoke source keys (stored hashed in the data directory)."""
+"""`dti keys`: create, list and revoke source keys (stored hashed).
+
+Embedded mode keeps them in the data directory; with `DTI_KAFKA_BROKERS` set (the environment of the Kafka
+services) or `--kafka`, they go to the compacted keys topic that every ingest replica reads.
+"""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from services.ingest.keys import KeyStore
+from services.ingest.keys import KeyInfo, KeyStore
 from shared.rules.loader import load_ruleset, resolve_manifest
 from shared.rules.problems import RulesInvalid
 from shared.settings import Settings
@@ -17,9 +22,29 @@ keys_app = typer.Typer(help="Source keys / Khóa của hệ thống nguồn", no
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data directory (DTI_DATA_DIR)")]
 
 
+Kafka = Annotated[
+    bool, typer.Option("--kafka", help="use the Kafka keys topic (default when DTI_KAFKA_BROKERS is set)")
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return Settings(**({"data_dir": data_dir} if data_dir else {}))  # type: ignore[arg-type]
+
+
+def _on_kafka(flag: bool) -> bool:
+    return flag or bool(os.environ.get("DTI_KAFKA_BROKERS"))
+
+
 def _store(data_dir: Path | None) -> KeyStore:
-    settings = Settings(**({"data_dir": data_dir} if data_dir else {}))  # type: ignore[arg-type]
-    return KeyStore(settings.data_dir / "keys.sqlite")
+    return KeyStore(_settings(data_dir).data_dir / "keys.sqlite")
+
+
+def _create(data_dir: Path | None, kafka: bool, source: str, label: str | None) -> tuple[KeyInfo, str]:
+    if _on_kafka(kafka):
+        from services.kafka.keys import create_key
+
+        return create_key(_settings(data_dir), source, label)
+    return _store(data_dir).create(source, label)
 
 
 @keys_app.command("create")
@@ -28,6 +53,7 @@ def create(
     data_dir: DataDir = None,
     label: Annotated[str | None, typer.Option(help="a note, e.g. who holds it")] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="check the source exists in these rules")] = None,
+    kafka: Kafka = False,
 ) -> None:
     """Create a key for a source; the key is printed once, on the last line."""
     settings = Settings(**({"rules": rules} if rules else {}))  # type: ignore[arg-type]
@@ -38,7 +64,7 @@ def create(
     if known is not None and source not in known:
         typer.echo(f"unknown source '{source}' (known: {', '.join(sorted(known))}) / nguồn không tồn tại", err=True)
         raise typer.Exit(2)
-    info, key = _store(data_dir).create(source, label)
+    info, key = _create(data_dir, kafka, source, label)
     typer.echo(
         f"created key {info.id} for source '{source}'; store it now, it is not shown again / "
         "lưu khóa này ngay, khóa không được hiển thị lại",
@@ -48,9 +74,15 @@ def create(
 
 
 @keys_app.command("list")
-def list_keys(data_dir: DataDir = None) -> None:
+def list_keys(data_dir: DataDir = None, kafka: Kafka = False) -> None:
     """List keys (never the secrets)."""
-    for k in _store(data_dir).list():
+    if _on_kafka(kafka):
+        from services.kafka.keys import list_keys as from_topic
+
+        found = from_topic(_settings(data_dir))
+    else:
+        found = _store(data_dir).list()
+    for k in found:
         state = "revoked " + _ts(k.revoked_at) if k.revoked_at else "active"
         typer.echo(f"{k.id}\t{k.source}\t{_ts(k.created_at)}\t{state}\t{k.label or ''}")
 
@@ -59,9 +91,16 @@ def list_keys(data_dir: DataDir = None) -> None:
 def revoke(
     key_id: Annotated[str, typer.Argument(help="key id from `dti keys list`, e.g. k_1a2b3c4d")],
     data_dir: DataDir = None,
+    kafka: Kafka = False,
 ) -> None:
     """Revoke a key; the running server refuses it within seconds."""
-    if not _store(data_dir).revoke(key_id):
+    if _on_kafka(kafka):
+        from services.kafka.keys import revoke_key
+
+        done = revoke_key(_settings(data_dir), key_id)
+    else:
+        done = _store(data_dir).revoke(key_id)
+    if not done:
         typer.echo(f"no active key '{key_id}' / không có khóa '{key_id}'", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {key_id}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.kafka_cmd import alerts, ingest, scoring
 from services.cli.keys_cmd import keys_app
 from services.cli.rules_cmd import rules_app
 from services.cli.up_cmd import up
@@ -16,6 +17,9 @@ app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 app.add_typer(keys_app, name="keys")
 app.command("up")(up)
+app.command("ingest")(ingest)
+app.command("scoring")(scoring)
+app.command("alerts")(alerts)
 
 
 def main() -> None:

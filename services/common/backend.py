@@ -25,6 +25,10 @@ class Backend(Protocol):
     ready: bool
 
 
+class RulesBackend(Backend, Protocol):
+    async def reload_rules(self) -> tuple[bool, list[str]]: ...
+
+
 class IngestBackend(Backend, Protocol):
     keys: KeyStore
 
@@ -33,13 +37,15 @@ class IngestBackend(Backend, Protocol):
     async def observe(self, observations: list[Observation]) -> AppendResult: ...
 
 
-class ScoresBackend(Backend, Protocol):
+class ScoresBackend(RulesBackend, Protocol):
     engine: ScoringEngine
-
-    async def reload_rules(self) -> tuple[bool, list[str]]: ...
 
 
 def ingest_backend(request: Request) -> IngestBackend:
+    return request.app.state.backend  # type: ignore[no-any-return]
+
+
+def rules_backend(request: Request) -> RulesBackend:
     return request.app.state.backend  # type: ignore[no-any-return]
 
 

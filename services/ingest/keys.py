@@ -40,8 +40,23 @@ class KeyInfo:
     revoked_at: float | None
 
 
-def _digest(key: str) -> str:
+def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_key(source: str, label: str | None = None) -> tuple[KeyInfo, str]:
+    """A fresh key `dti_<id>_<secret>` and its public record; only the caller ever sees the secret."""
+    key_id = "k_" + secrets.token_hex(4)
+    key = f"dti_{key_id[2:]}_{secrets.token_urlsafe(32)}"
+    return KeyInfo(key_id, source, label, time.time(), None), key
+
+
+def key_id_of(key: str) -> str | None:
+    """The public id inside a presented key, or None when it is not shaped like one of ours."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != "dti":
+        return None
+    return "k_" + parts[1]
 
 
 class KeyStore:
@@ -57,16 +72,14 @@ class KeyStore:
         self._loaded_at = 0.0
 
     def create(self, source: str, label: str | None = None) -> tuple[KeyInfo, str]:
-        key_id = "k_" + secrets.token_hex(4)
-        key = f"dti_{key_id[2:]}_{secrets.token_urlsafe(32)}"
-        now = time.time()
+        info, key = new_key(source, label)
         with self._lock:
             self._conn.execute(
                 "INSERT INTO source_keys (id, source, hash, label, created_at) VALUES (?, ?, ?, ?, ?)",
-                (key_id, source, _digest(key), label, now),
+                (info.id, source, digest(key), label, info.created_at),
             )
             self._loaded_at = 0.0
-        return KeyInfo(key_id, source, label, now, None), key
+        return info, key
 
     def revoke(self, key_id: str) -> bool:
         with self._lock:
@@ -89,20 +102,20 @@ class KeyStore:
         Keys look like `dti_<id>_<secret>`: the public id finds the row, then the hashes are compared in
         constant time, so response timing says nothing about the secret.
         """
-        parts = key.split("_", 2)
-        if len(parts) != 3 or parts[0] != "dti":
+        key_id = key_id_of(key)
+        if key_id is None:
             return None
         now = time.monotonic()
         if now - self._loaded_at > _REFRESH_SECONDS:
             self._reload(now)
-        hit = self._cache.get("k_" + parts[1])
+        hit = self._cache.get(key_id)
         if hit is None and now - self._loaded_at > _MISS_REFRESH_SECONDS:
             # a key created a moment ago by `dti keys create`; rate-limited so bad keys cannot flood SQLite
             self._reload(now)
-            hit = self._cache.get("k_" + parts[1])
+            hit = self._cache.get(key_id)
         if hit is None:
             return None
-        return hit[1] if hmac.compare_digest(hit[0], _digest(key)) else None
+        return hit[1] if hmac.compare_digest(hit[0], digest(key)) else None
 
     def _reload(self, now: float) -> None:
         with self._lock:

@@ -94,7 +94,12 @@ async def post_observations(
             "invalid observation(s); nothing was stored",
             errors=errors,
         )
-    result = await b.observe(obs)
+    try:
+        result = await b.observe(obs)
+    except Exception as exc:
+        raise fail(
+            503, "tạm thời không lưu được, vui lòng gửi lại", "storage unavailable, retry", retry_after=1
+        ) from exc
     b.metrics.ingest_events.labels(source, "accepted").inc(len(result.logged))
     return JSONResponse({"accepted": len(result.logged), "duplicates": result.duplicates}, status_code=202)
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from services.common.auth import AdminDep
 from services.common.backend import ScoresBackend, scores_backend
 from services.common.errors import fail
 from shared.events import FieldError
@@ -115,72 +114,6 @@ def get_gaps(b: Dep, org_unit: OrgQ = None, period: PeriodQ = None, framework: F
     rules = b.rules.current
     fw, unit, p = _args(rules, org_unit, period, framework)
     return gaps(rules, b.engine.score(fw, unit, p), p, _today())
-
-
-@router.get("/v1/org-units")
-def get_org_units(b: Dep) -> dict[str, Any]:
-    rules = b.rules.current
-    t = rules.org_tree
-    return {
-        "name": t.name,
-        "levels": list(t.levels),
-        "rules_version": rules.version,
-        "units": [
-            {
-                "code": u.code,
-                "name": u.name,
-                "level": u.level,
-                "parent": None if u.parent is None else t.units[u.parent].code,
-                "population": u.population,
-                "households": u.households,
-            }
-            for u in t.units
-        ],
-    }
-
-
-@router.get("/v1/rules")
-def get_rules(b: Dep) -> dict[str, Any]:
-    """The rules version and files in force, and why the last edit was refused if it was."""
-    st = b.rules
-    r = st.current
-    return {
-        "version": r.version,
-        "loaded_at": datetime.fromtimestamp(st.loaded_at).astimezone().isoformat(),
-        "files": [{"path": p, "sha256": h} for p, h in r.files],
-        "frameworks": [
-            {
-                "code": f.code,
-                "name": f.name,
-                "name_en": f.name_en,
-                "scale": f.scale,
-                "years": list(f.years),
-                "indicators": len(f.indicators),
-            }
-            for f in r.frameworks.values()
-        ],
-        "last_error": {
-            "problems": st.last_error,
-            "at": datetime.fromtimestamp(st.last_error_at).astimezone().isoformat(),
-        }
-        if st.last_error_at
-        else None,
-    }
-
-
-@router.post("/v1/rules/reload")
-async def reload_rules(b: Dep, _admin: AdminDep) -> dict[str, Any]:
-    """Reload the rules files now (admin). An invalid edit is refused; the last good rules stay in force."""
-    ok, problems = await b.reload_rules()
-    if not ok:
-        raise fail(
-            422,
-            "tệp quy tắc không hợp lệ, giữ nguyên phiên bản cũ",
-            "invalid rules; the last good version stays in force",
-            problems=problems,
-            version=b.rules.current.version,
-        )
-    return {"version": b.rules.current.version, "reloaded": True}
 
 
 @router.get("/v1/data")

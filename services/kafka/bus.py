@@ -1,0 +1,125 @@
+"""The broker, as the services use it: topic creation, a producer that answers within a bound, partitions.
+
+The ingest producer sends with acks=all and (by default) idempotence. A send the broker does not
+acknowledge within `DTI_KAFKA_SEND_TIMEOUT_SECONDS` raises `BrokerUnavailable`: the HTTP layer answers 503
+with Retry-After, never a hang and never a 202 for what was not acknowledged. A late acknowledgement of
+such a send is harmless: the client resends with the same event ids and scoring counts each id once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
+
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class BrokerUnavailable(Exception):
+    """The broker did not acknowledge in time (or cannot be reached)."""
+
+
+def brokers(settings: Settings) -> list[str]:
+    return [b.strip() for b in settings.kafka_brokers.split(",") if b.strip()]
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """The partition a keyed record lands in: the Java client's default partitioner (murmur2)."""
+    return int(murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+
+
+def topic_specs(settings: Settings) -> list[NewTopic]:
+    n, rf = settings.kafka_partitions, settings.kafka_replication
+    compact = {"cleanup.policy": "compact"}
+    return [
+        NewTopic(settings.topic_events, n, rf),
+        NewTopic(settings.topic_scores, n, rf, topic_configs=compact),
+        NewTopic(settings.topic_alerts, n, rf),
+        NewTopic(settings.topic_keys, 1, rf, topic_configs=compact),
+    ]
+
+
+async def ensure_topics(settings: Settings) -> None:
+    """Create the project's topics if they are missing (Faust creates its own changelog topics)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=brokers(settings), request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in topic_specs(settings) if t.name not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
+                await admin.create_topics(missing)
+            log.info("topics_created", topics=[t.name for t in missing])
+    finally:
+        await admin.close()
+
+
+class Producer:
+    """An aiokafka producer that starts in the background and sends with a deadline."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._producer: AIOKafkaProducer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._producer is not None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._connect(), name="kafka-producer-connect")
+
+    async def _connect(self) -> None:
+        delay = 0.2
+        while True:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=brokers(self.settings),
+                acks="all",
+                enable_idempotence=self.settings.kafka_idempotence,
+                linger_ms=2,
+                request_timeout_ms=10_000,
+                retry_backoff_ms=100,
+            )
+            try:
+                await ensure_topics(self.settings)
+                await producer.start()
+            except (KafkaError, OSError) as exc:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                log.warning("kafka_unreachable", error=str(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            self._producer = producer
+            log.info("kafka_producer_ready", brokers=self.settings.kafka_brokers)
+            return
+
+    async def send_all(self, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:
+        """Send keyed records; return once the broker acknowledged all of them, or raise BrokerUnavailable."""
+        producer = self._producer
+        if producer is None:
+            raise BrokerUnavailable("not connected to the broker yet")
+        timeout = self.settings.kafka_send_timeout_seconds
+        try:
+            async with asyncio.timeout(timeout):
+                futures = [await producer.send(topic, value=v, key=k) for k, v in records]
+                await asyncio.gather(*futures)
+        except (TimeoutError, KafkaError) as exc:
+            raise BrokerUnavailable(f"no acknowledgement from the broker within {timeout}s: {exc!r}") from exc
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._producer.stop(), 5)

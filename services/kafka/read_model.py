@@ -1,0 +1,62 @@
+"""Every scoring worker's full copy of the cells, and the scores computed from them (no I/O here).
+
+The aggregation stage is partitioned: a worker folds only its partitions' events into cells. A district's
+or the province's value needs the cells of every unit below it, wherever they were folded. So every worker
+also reads all partitions of the cells' changelog into this model: roll-ups are always over all units,
+however the partitions are spread, and any worker can answer `GET /v1/scores` for any unit.
+
+Cells carry absolute values, so applying one twice, or in a replay, changes nothing. The scoring core gets
+the difference from what it held for the cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from services.kafka.cells import own_entry
+from shared.rules.model import RuleSet
+from shared.scoring.engine import RawUpdate, ScoringEngine
+from shared.scoring.results import UnitScore
+from shared.scoring.store import OwnEntry
+
+
+class ReadModel:
+    def __init__(self, rules: RuleSet) -> None:
+        self.cells: dict[str, OwnEntry] = {}
+        self.latest: dict[str, dict[str, float]] = {}  # unit -> metric -> newest occurred_at (Unix seconds)
+        self.engine = ScoringEngine(rules)
+
+    def apply(self, records: Iterable[tuple[str, Mapping[str, Any] | None]]) -> list[UnitScore]:
+        """Apply changed cells (key, value; None is a deletion); returns the unit scores that changed."""
+        tree = self.engine.tree.by_code
+        metrics = self.engine.store.metrics
+        updates: list[RawUpdate] = []
+        for key, cell in records:
+            if cell is None:
+                continue  # cells are never deleted by scoring; a tombstone from an operator is ignored
+            new = own_entry(key, cell)
+            old = self.cells.get(key)
+            self.cells[key] = new
+            seen = self.latest.setdefault(new.unit, {})
+            if float(cell["lt"]) > seen.get(new.metric, 0.0):
+                seen[new.metric] = float(cell["lt"])
+            unit = tree.get(new.unit)
+            metric = metrics.get(new.metric)
+            if unit is None or metric is None:
+                continue  # kept in `cells`: a later rules version that knows it scores it
+            if metric.type == "counter":
+                delta = new.value - (old.value if old is not None else 0.0)
+                updates.append((new.metric, unit, new.year, new.quarter, delta, 0.0, 0))
+            else:
+                updates.append((new.metric, unit, new.year, new.quarter, new.value, new.ts, new.seq))
+        return self.engine.apply_batch(updates) if updates else []
+
+    def swap_rules(self, rules: RuleSet) -> None:
+        """Score the same cells under new rules: a fresh engine restored from the cells."""
+        engine = ScoringEngine(rules)
+        engine.restore(list(self.cells.values()), 0)
+        self.engine = engine
+
+    def last_data(self) -> dict[tuple[str, str], float]:
+        return {(m, u): ts for u, ms in self.latest.items() for m, ts in ms.items()}

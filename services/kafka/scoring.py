@@ -1,0 +1,284 @@
+"""`dti scoring`: the Faust aggregation agent, the read model every worker keeps, scores out, reads served.
+
+Flow: `dti.events` -> (agent, this worker's partitions) -> cells table changelog -> (read model, all
+partitions, every worker) -> scores -> `dti.scores` for the units this worker owns, `/v1/scores` and
+`/metrics` for all units. A unit is owned by the worker holding its `dti.events` partition; after a
+rebalance a worker re-sends the scores of the units it gained, so no update falls between two owners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from fastapi import FastAPI
+
+from services.common.metrics import ServiceMetrics
+from services.embedded.runtime import RulesState, today
+from services.ingest.keys import admin_token
+from services.kafka.app_common import service_app
+from services.kafka.bus import brokers, ensure_topics, partition_for
+from services.kafka.faust_app import ScoringFaust
+from services.kafka.messages import encode_score, score_key
+from services.kafka.read_model import ReadModel
+from services.kafka.rules import RulesHolder
+from services.scoring.routes import read
+from shared.rules.model import RuleSet
+from shared.scoring.engine import ScoringEngine
+from shared.scoring.results import UnitScore
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class KafkaScoring:
+    def __init__(self, settings: Settings, metrics: ServiceMetrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.holder = RulesHolder(settings, metrics)
+        self.holder.on_swap.append(self._swap_rules)
+        self.admin_token = admin_token(settings.data_dir, settings.admin_token)
+        self.model = ReadModel(self.holder.current)
+        self.faust = ScoringFaust(settings)
+        self.caught_up = False
+        self.owned: set[int] = set()
+        self.sent = 0
+        self._counted = 0
+        self._producer: AIOKafkaProducer | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        metrics.serve_scores(self._scores_for_metrics)
+
+    # ------------------------------------------------------------------ Backend protocol
+    @property
+    def rules(self) -> RulesState:
+        return self.holder.state
+
+    @property
+    def engine(self) -> ScoringEngine:
+        return self.model.engine
+
+    @property
+    def ready(self) -> bool:
+        return self.faust.stats.recovered and self.caught_up
+
+    async def reload_rules(self) -> tuple[bool, list[str]]:
+        return await self.holder.reload()
+
+    def _swap_rules(self, rules: RuleSet) -> None:
+        self.model.swap_rules(rules)
+        self.owned = set()  # re-send every owned unit's scores under the new version
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        await _retry(lambda: ensure_topics(self.settings), "topics")
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=brokers(self.settings),
+            acks="all",
+            enable_idempotence=self.settings.kafka_idempotence,
+            linger_ms=5,
+        )
+        await _retry(self._producer.start, "producer")
+        await self.faust.app.start()
+        self._tasks = [asyncio.create_task(self._follow(), name="read-model")]
+        self.holder.start()
+
+    async def stop(self) -> None:
+        await self.holder.stop()
+        for t in self._tasks:
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.faust.app.stop(), 15)
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._producer.stop(), 5)
+
+    # ------------------------------------------------------------------ read model
+    async def _follow(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._read_changelog()
+            except (KafkaError, OSError) as exc:
+                log.warning("read_model_consumer_failed", error=str(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _read_changelog(self) -> None:
+        topic = self.faust.cells_changelog
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=brokers(self.settings),
+            enable_auto_commit=False,
+            fetch_max_wait_ms=20,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+        await consumer.start()
+        try:
+            parts: set[int] | None = None
+            while not parts:
+                await consumer._client.force_metadata_update()
+                parts = consumer.partitions_for_topic(topic)
+                if not parts:
+                    await asyncio.sleep(0.2)  # Faust creates the changelog topic as it starts
+            tps = [TopicPartition(topic, p) for p in sorted(parts)]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            end = await consumer.end_offsets(tps)
+            t0 = time.perf_counter()
+            while True:
+                data = await consumer.getmany(timeout_ms=100, max_records=10_000)
+                records: list[tuple[str, Any]] = []
+                for msgs in data.values():
+                    for m in msgs:
+                        if m.key is not None:
+                            records.append((orjson.loads(m.key), orjson.loads(m.value) if m.value else None))
+                changed = self.model.apply(records) if records else []
+                if not self.caught_up:
+                    if all([await consumer.position(tp) >= end[tp] for tp in tps]):
+                        self.caught_up = True
+                        log.info(
+                            "read_model_caught_up",
+                            cells=len(self.model.cells),
+                            seconds=round(time.perf_counter() - t0, 3),
+                        )
+                    else:
+                        continue
+                lag = 0
+                for tp in tps:
+                    lag += max(0, (consumer.highwater(tp) or 0) - await consumer.position(tp))
+                self.metrics.kafka_lag.labels(topic).set(lag)
+                self._events_lag()
+                await self._emit(changed)
+        finally:
+            await consumer.stop()
+
+    def _events_lag(self) -> None:
+        fa = self.faust
+        try:
+            consumer = fa.app.consumer
+            lag = 0
+            for tp in consumer.assignment():
+                if tp.topic == self.settings.topic_events:
+                    hw = consumer.highwater(tp)
+                    if hw is not None:
+                        lag += max(0, hw - fa.stats.next_offset.get(tp.partition, hw))
+        except Exception:
+            return
+        self.metrics.kafka_lag.labels(self.settings.topic_events).set(lag)
+        self.metrics.scoring_lag.set(lag)
+        self.metrics.scoring_events.inc(fa.stats.processed - self._counted)
+        self._counted = fa.stats.processed
+        if fa.stats.last_batch_at:
+            self.metrics.scoring_last.set(fa.stats.last_batch_at)
+
+    # ------------------------------------------------------------------ scores out
+    def _owner_units(self, partitions: set[int]) -> set[int]:
+        n = self.settings.kafka_partitions
+        return {u.index for u in self.engine.tree.units if partition_for(u.code, n) in partitions}
+
+    async def _emit(self, changed: list[UnitScore]) -> None:
+        owned = self._owner_units(self.faust.assigned_partitions())
+        gained = owned - self.owned
+        self.owned = owned
+        out = [us for us in changed if us.unit in owned]
+        if gained:
+            out += [us for us in self.engine.results.values() if us.unit in gained]
+        if not out or self._producer is None:
+            return
+        rules = self.holder.current
+        tree = rules.org_tree
+        now = time.time()
+        seen: set[tuple[str, int, int]] = set()
+        futures = []
+        for us in out:
+            k = (us.framework, us.unit, us.year)
+            if k in seen:
+                continue
+            seen.add(k)
+            code = tree.units[us.unit].code
+            value = encode_score(
+                us, code, rules.frameworks[us.framework].scale, rules.version, self.model.latest.get(code, {}), now
+            )
+            futures.append(
+                await self._producer.send(
+                    self.settings.topic_scores, key=score_key(code, us.framework, us.year), value=value
+                )
+            )
+        try:
+            await asyncio.gather(*futures)
+            self.sent += len(futures)
+        except KafkaError as exc:
+            self.metrics.kafka_produce_failures.labels(self.settings.topic_scores).inc()
+            self.owned = set()  # send everything again on the next round
+            log.warning("scores_send_failed", error=str(exc))
+
+    def _scores_for_metrics(self) -> tuple[RuleSet, list[UnitScore], set[str], int]:
+        rules = self.holder.current
+        levels = set(self.settings.metrics_levels or rules.org_tree.levels[:2])
+        return rules, list(self.engine.results.values()), levels, today().year
+
+    def status(self) -> dict[str, Any]:
+        st = self.faust.stats
+        return {
+            "processed": st.processed,
+            "applied": st.applied,
+            "duplicates": st.duplicates,
+            "replayed": st.replayed,
+            "dead_letters": st.dead_letters,
+            "partitions": sorted(self.faust.assigned_partitions()),
+            "owned_units": len(self.owned),
+            "scores_sent": self.sent,
+            "cells": len(self.model.cells),
+            "rules_version": self.holder.current.version,
+            "ready": self.ready,
+        }
+
+
+async def _retry(fn: Any, what: str) -> None:
+    delay = 0.2
+    while True:
+        try:
+            await fn()
+            return
+        except (KafkaError, OSError) as exc:
+            log.warning("kafka_unreachable", what=what, error=str(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def create_scoring_app(settings: Settings) -> FastAPI:
+    metrics = ServiceMetrics()
+    runtime = KafkaScoring(settings, metrics)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.backend = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = service_app(
+        "DTI Monitor — scoring",
+        "Tính điểm DTI từ Kafka / scores the DTI from Kafka (Faust); serves the scores of every unit.",
+        metrics,
+        lifespan,
+    )
+    app.include_router(read.router)
+
+    @app.get("/v1/worker", tags=["operations"])
+    def worker() -> dict[str, Any]:
+        """This worker's partitions and counts (events processed, duplicates, scores sent)."""
+        return runtime.status()
+
+    return app
