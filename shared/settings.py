@@ -57,4 +57,5 @@ class Settings(BaseSettings):
     scoring_store: str = "memory://"  # or rocksdb:// (state on a volume, faster recovery)
     scoring_batch_max: int = Field(default=2000, ge=1)
     scoring_batch_seconds: float = Field(default=0.05, gt=0)
+    scoring_session_timeout_seconds: float = Field(default=10.0, gt=0)
     alerts_group: str = "dti-alerts"

@@ -61,6 +61,7 @@ class ScoringFaust:
         n = settings.kafka_partitions
         self.stats = AgentStats()
         self.aggregator = Aggregator()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.app = faust.App(
             settings.scoring_app_id,
             broker=[f"kafka://{b}" for b in brokers(settings)],
@@ -73,6 +74,10 @@ class ScoringFaust:
             producer_linger_ms=5,
             table_standby_replicas=0,
             consumer_auto_offset_reset="earliest",
+            # a worker killed without leaving the group holds its partitions until this expires
+            broker_session_timeout=settings.scoring_session_timeout_seconds,
+            broker_rebalance_timeout=settings.scoring_session_timeout_seconds,
+            broker_heartbeat_interval=min(3.0, settings.scoring_session_timeout_seconds / 5),
         )
         self.events = self.app.topic(
             settings.topic_events,
@@ -90,8 +95,8 @@ class ScoringFaust:
             value_serializer="raw",
             partitions=1,
         )
-        self.cells = self.app.Table("cells", partitions=n, key_serializer="json", value_serializer="json")
-        self.dedup = self.app.Table("dedup", partitions=n, key_serializer="json", value_serializer="json")
+        self.cells = self.app.Table("cells", partitions=n)
+        self.dedup = self.app.Table("dedup", partitions=n)
         self.dedup.on_recover(self._rebuild_index)
         self.app.agent(self.events, name="aggregate", concurrency=1)(self._aggregate)
 
