@@ -101,6 +101,9 @@ _SCORE_FAMILIES = (
     ("dti_indicator_target", "Component indicator target for the current year", ["framework", "org_unit", "indicator"]),
 )
 
+# the DTI value the province's goal requires (a framework's `goal` in the rules): the goal line on dashboards
+_GOAL_FAMILY = ("dti_index_goal", "DTI value (0..1) the framework's goal requires by its year", ["framework", "year"])
+
 
 class ScoresCollector(Collector):
     """Score series for the configured levels (by default the province and the level below) and the current
@@ -110,11 +113,15 @@ class ScoresCollector(Collector):
         self.source = source
 
     def describe(self) -> Iterable[Metric]:
-        return [GaugeMetricFamily(n, h, labels=lb) for n, h, lb in _SCORE_FAMILIES]
+        return [GaugeMetricFamily(n, h, labels=lb) for n, h, lb in (*_SCORE_FAMILIES, _GOAL_FAMILY)]
 
     def collect(self) -> Iterable[Metric]:
         rules, scores, levels, year = self.source()
         fams = {n: GaugeMetricFamily(n, h, labels=lb) for n, h, lb in _SCORE_FAMILIES}
+        goal = GaugeMetricFamily(*_GOAL_FAMILY[:2], labels=_GOAL_FAMILY[2])
+        for fw_code, framework in rules.frameworks.items():
+            if framework.goal is not None:
+                goal.add_metric([fw_code, str(framework.goal.year)], framework.goal.value)
         tree = rules.org_tree
         for us in scores:
             unit = tree.units[us.unit]
@@ -135,7 +142,7 @@ class ScoresCollector(Collector):
                 fams["dti_indicator_value"].add_metric([fw, code, c], _v(ir.value))
                 fams["dti_indicator_score"].add_metric([fw, code, c], _v(ir.score))
                 fams["dti_indicator_target"].add_metric([fw, code, c], _v(ir.target))
-        return list(fams.values())
+        return [*fams.values(), goal]
 
 
 def _v(value: float | None) -> float:
