@@ -62,7 +62,7 @@ def test_provisioning_files() -> None:
     providers = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "dti.yml").read_text(encoding="utf-8"))
     assert providers["apiVersion"] == 1
     [provider] = providers["providers"]
-    assert provider["type"] == "file" and provider["options"]["path"].startswith("/var/lib/grafana/dashboards")
+    assert provider["type"] == "file" and provider["options"]["path"] == "/etc/grafana/dashboards/dti"
     assert DASHBOARDS, "no dashboard JSON in deploy/grafana/dashboards"
 
 
