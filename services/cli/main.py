@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.demo_cmd import demo
 from services.cli.kafka_cmd import alerts, ingest, scoring
 from services.cli.keys_cmd import keys_app
 from services.cli.rules_cmd import rules_app
+from services.cli.simulate_cmd import simulate
 from services.cli.up_cmd import up
 
 app = typer.Typer(
@@ -20,6 +22,8 @@ app.command("up")(up)
 app.command("ingest")(ingest)
 app.command("scoring")(scoring)
 app.command("alerts")(alerts)
+app.command("simulate")(simulate)
+app.command("demo")(demo)
 
 
 def main() -> None:
