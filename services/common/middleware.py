@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -11,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.common.metrics import ServiceMetrics
 
 log = structlog.get_logger("dti.http")
+_REQUEST_ID = re.compile(r"[\w.:\-]{1,64}", re.ASCII)
 
 
 class RequestContext:
@@ -23,7 +25,9 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex[:16]
+        # a client's own request id is kept when it is a plain token; anything else gets a fresh one
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
         status = {"code": 500}
         t0 = time.perf_counter()
 

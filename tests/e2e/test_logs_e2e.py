@@ -72,6 +72,9 @@ def _traffic(run: Run, key: str) -> None:
     # a key pasted into a query string by mistake
     assert send("GET", f"/v1/scores?org_unit=P&period=2025&key={key}").status_code == 200
     assert send("GET", "/v1/nothing-here").status_code == 404
+    # a request id that is not a plain token is replaced, not logged as sent
+    r = send("GET", "/v1/org-units", headers={"X-Request-Id": "two words; and=more"})
+    assert r.status_code == 200 and re.fullmatch(r"[0-9a-f]{16}", r.headers["x-request-id"])
     assert send("GET", "/healthz").status_code == 200
 
 
