@@ -214,15 +214,19 @@ def test_every_rule_evaluates_without_error(prometheus: Prometheus, posted: dict
     assert errors == {}, errors
 
     # the alerting rules see the real series: the refused key (source "unknown", every request refused)
-    # makes DtiIngestRejectionsHigh pending, and nothing else is amiss on this healthy instance
+    # makes DtiIngestRejectionsHigh pending; nothing fires, and nothing says this healthy instance is down,
+    # stalled or on bad rules (latency alerts may go pending on a loaded machine: not checked)
     def alerts() -> set[tuple[str, str, str]] | None:
         found = {
             (a["labels"]["alertname"], a["labels"].get("source", ""), a["state"])
             for a in prometheus.api("alerts")["alerts"]
         }
-        return found if found else None
+        return found if ("DtiIngestRejectionsHigh", "unknown", "pending") in found else None
 
-    assert eventually(alerts, timeout=20) == {("DtiIngestRejectionsHigh", "unknown", "pending")}
+    found = eventually(alerts, timeout=20)
+    assert {a for a in found if a[2] == "firing"} == set(), found
+    healthy = {"DtiTargetDown", "DtiScoringStalled", "DtiRulesReloadFailing", "DtiRulesVersionMismatch"}
+    assert {a[0] for a in found} & healthy == set(), found
 
 
 def test_dashboard_queries_run_and_the_main_panels_have_data(prometheus: Prometheus, posted: dict[str, float]) -> None:
