@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,8 +89,8 @@ class ProvinceModel:
         self._share_levels = {metric: self._levels_read(metric)[1] for metric in rules.catalog.metrics}
         self._scorer_rules = dataclasses.replace(rules, frameworks={self.framework: rules.frameworks[self.framework]})
         self._grids: dict[int, list[float]] = {}
-        self.m0 = self._calibrate()
-        self._anchor = self._inverse(start.year, start_dti)
+        self._solved: dict[tuple[int, float], float] = {}
+        self.m0 = self.solve(start.year, start_dti)
 
     # ------------------------------------------------------------------ units
     def _units(self) -> list[Unit]:
@@ -318,40 +317,30 @@ class ProvinceModel:
             self._grids[year] = [self.expected_dti(i / GRID, year) for i in range(GRID + 1)]
         return self._grids[year]
 
-    def _inverse(self, year: int, target: float) -> float:
-        """The lowest maturity whose expected DTI reaches `target` (linear between grid points)."""
+    def solve(self, year: int, target: float) -> float:
+        """The maturity whose expected DTI in `year` is closest to `target`: the grid brackets it, bisection
+        finds it (a yes/no milestone makes a step: the side of it closer to the target wins)."""
+        key = (year, target)
+        if key in self._solved:
+            return self._solved[key]
         grid = self._grid(year)
-        running = list(grid)
-        for i in range(1, len(running)):  # monotone by construction; guard against rounding wobbles
-            running[i] = max(running[i], running[i - 1])
-        if target <= running[0]:
-            return 0.0
-        if target >= running[-1]:
-            return 1.0
-        i = bisect_left(running, target)
-        lo, hi = running[i - 1], running[i]
-        frac = 0.0 if hi == lo else (target - lo) / (hi - lo)
-        return (i - 1 + frac) / GRID
-
-    def _calibrate(self) -> float:
-        """m0: refine the grid's estimate by bisection, so the start lands on the baseline."""
-        year = self.start.year
-        guess = self._inverse(year, self.start_dti)
-        lo, hi = max(0.0, guess - 1 / GRID), min(1.0, guess + 1 / GRID)
-        if self.expected_dti(lo, year) >= self.start_dti:
-            return lo
-        if self.expected_dti(hi, year) < self.start_dti:
-            return hi
-        e_lo = e_hi = 0.0
-        for _ in range(10):
-            mid = (lo + hi) / 2
-            e = self.expected_dti(mid, year)
-            if e < self.start_dti:
-                lo, e_lo = mid, e
-            else:
-                hi, e_hi = mid, e
-        # a yes/no milestone makes a step: take the side of it closer to the baseline
-        return lo if e_lo and self.start_dti - e_lo < e_hi - self.start_dti else hi
+        if target <= grid[0]:
+            m = 0.0
+        elif target >= max(grid):
+            m = 1.0
+        else:
+            i = next(i for i, e in enumerate(grid) if e >= target)  # grid[i - 1] < target <= grid[i]
+            lo, hi, e_lo, e_hi = (i - 1) / GRID, i / GRID, grid[i - 1], grid[i]
+            for _ in range(7):  # to 1/2560 of maturity, about 0.0005 of DTI
+                mid = (lo + hi) / 2
+                e = self.expected_dti(mid, year)
+                if e < target:
+                    lo, e_lo = mid, e
+                else:
+                    hi, e_hi = mid, e
+            m = lo if target - e_lo < e_hi - target else hi
+        self._solved[key] = m
+        return m
 
     def target_dti(self, ts: float) -> float:
         return self.start_dti + self.improvement * (ts - self.start_ts) / YEAR_SECONDS
@@ -361,8 +350,7 @@ class ProvinceModel:
         if ts <= self.start_ts or self.improvement == 0:
             return self.m0
         year = datetime.fromtimestamp(ts, ICT).year
-        m = self.m0 + self._inverse(year, self.target_dti(ts)) - self._anchor
-        return min(1.0, max(0.0, m))
+        return self.solve(year, round(self.target_dti(ts) * 500) / 500)  # re-solved at each 0.002 of DTI
 
 
 def default_framework(rules: RuleSet, year: int) -> str:

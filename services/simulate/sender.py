@@ -111,7 +111,7 @@ class Sender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._max_wait = max_wait
         self._give_up_after = give_up_after
-        self._backoff = wait_exponential_jitter(initial=0.1, max=max_wait, jitter=0.2)
+        self._backoff = wait_exponential_jitter(multiplier=0.1, max=max_wait, jitter=0.2)
 
     # ------------------------------------------------------------------ submitting
     async def submit_events(self, source: str, events: list[dict[str, Any]]) -> None:

@@ -1,0 +1,36 @@
+"""Fixtures of the simulator's tests: the province model (calibrated once) and streams it generates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import takewhile
+
+import pytest
+
+from services.simulate.generator import Generator, Item
+from services.simulate.model import ProvinceModel
+from services.simulate.rhythm import DAY, first_working_morning
+from shared.rules.model import RuleSet
+
+YEAR = 2025  # Thursday 2 January 2025 is the first working day
+
+
+@pytest.fixture(scope="session")
+def model(province_rules: RuleSet) -> ProvinceModel:
+    return ProvinceModel(province_rules, first_working_morning(YEAR))
+
+
+def until(items: Iterator[Item], end: float) -> list[Item]:
+    return list(takewhile(lambda it: it.at < end, items))
+
+
+@pytest.fixture(scope="session")
+def two_weeks(model: ProvinceModel) -> list[Item]:
+    """14 simulated days from 07:00 on Thursday 2 January 2025, at half the province's volume."""
+    return until(Generator(model, seed=3, volume=0.5).items(), model.start_ts + 14 * DAY)
+
+
+@pytest.fixture(scope="session")
+def first_quarter(model: ProvinceModel) -> list[Item]:
+    """Up to 12 April 2025 at a twentieth of the volume: includes the departments' Q1 report (10 April)."""
+    return until(Generator(model, seed=4, volume=0.05).items(), model.start_ts + 100 * DAY)
