@@ -14,7 +14,6 @@ import math
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.deploy.prometheus_server import Prometheus, scrape_config
 from tests.deploy.promql import (
     SYNTHETIC,
     alerting_exprs,
@@ -34,7 +34,7 @@ from tests.deploy.promql import (
     recording_rules,
 )
 from tests.e2e.helpers import ev, eventually
-from tests.e2e.server import DTI, ROOT, DtiServer, free_port
+from tests.e2e.server import DTI, ROOT, DtiServer
 
 PROM_DIR = ROOT / "deploy" / "prometheus"
 RULE_FILES = sorted((PROM_DIR / "rules").glob("*.yml"))
@@ -42,66 +42,6 @@ DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "dti-monitor.json"
 PROVINCE, DISTRICT, COMMUNE = "LC", "LC.TAMDUONG", "LC.TAMDUONG.BINHLU"
 FRAMEWORK = "dti-2022"
 VARIABLES = {"framework": FRAMEWORK, "province": PROVINCE, "source": ".*"}
-
-
-class Prometheus:
-    def __init__(self, workdir: Path, target: str) -> None:
-        binary = shutil.which("prometheus")
-        assert binary, "prometheus is missing: scripts/system-deps installs Debian's prometheus package"
-        config = yaml.safe_load((PROM_DIR / "prometheus-embedded.yml").read_text(encoding="utf-8"))
-        config["global"].update(scrape_interval="1s", scrape_timeout="1s", evaluation_interval="1s")
-        [job] = config["scrape_configs"]
-        assert job["job_name"] == "dti-up"
-        job["static_configs"] = [{"targets": [target]}]
-        config["rule_files"] = [str(PROM_DIR / "rules" / "*.yml")]
-        config.pop("alerting")  # no Alertmanager here: the rules are evaluated all the same
-        (workdir / "prometheus.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = (workdir / "prometheus.log").open("wb")
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={workdir / 'prometheus.yml'}",
-                f"--storage.tsdb.path={workdir / 'tsdb'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--log.level=warn",
-            ],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.workdir = workdir
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, (self.workdir / "prometheus.log").read_text()
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("prometheus not ready")
-
-    def api(self, path: str, **params: str) -> Any:
-        r = httpx.get(f"{self.url}/api/v1/{path}", params=params, timeout=10.0)
-        body = r.json()
-        assert r.status_code == 200 and body["status"] == "success", body
-        return body["data"]
-
-    def query(self, expr: str) -> list[dict[str, Any]]:
-        data = self.api("query", query=expr)
-        assert data["resultType"] == "vector", data
-        return data["result"]  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +87,8 @@ def lgsp_key(province: DtiServer) -> Iterator[Callable[[], str]]:
 
 @pytest.fixture(scope="module")
 def prometheus(province: DtiServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]:
-    prom = Prometheus(tmp_path_factory.mktemp("prometheus"), f"127.0.0.1:{province.port}")
+    config = scrape_config("prometheus-embedded.yml", {"dti-up": [f"127.0.0.1:{province.port}"]})
+    prom = Prometheus(tmp_path_factory.mktemp("prometheus"), config)
     try:
         prom.wait_ready()
         yield prom
