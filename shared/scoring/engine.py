@@ -10,9 +10,10 @@ the same store with the same functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from shared.periods import Period, year_quarter
 from shared.rules.model import Indicator, RuleSet, ShareOfUnits
@@ -28,6 +29,9 @@ from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
 from shared.scoring.store import MetricStore, OwnEntry
 
 RawUpdate = tuple[str, int, int, int, float, float, int]  # metric, unit, year, quarter, value, ts, seq
+# metric, unit, year, quarter, value, events, ts, seq: a unit's absolute own figures for a quarter
+OwnUpdate = tuple[str, int, int, int, float, int, float, int]
+_U = TypeVar("_U", RawUpdate, OwnUpdate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,20 +115,44 @@ class ScoringEngine:
         not once per event: the cost per event falls as batches grow, and the result is the same as
         applying the events one by one (a property test checks it).
         """
+        store = self.store
+
+        def add(u: RawUpdate) -> None:
+            store.add(u[0], u[1], u[2], u[3], u[4], ts=u[5], seq=u[6])
+
+        return self._rescore_batch(updates, add)
+
+    def set_own_batch(self, updates: Iterable[OwnUpdate]) -> list[UnitScore]:
+        """Replace units' own figures with absolute ones (`MetricStore.set_own`), then recompute each
+        affected (unit, indicator) once, as `apply_batch` does; returns the unit scores that changed.
+
+        For a consumer that receives per-unit totals rather than deltas: setting the totals a sequence of
+        events produced scores the same as applying those events (a property test checks it).
+        """
+        store = self.store
+
+        def set_own(u: OwnUpdate) -> None:
+            store.set_own(*u)
+
+        return self._rescore_batch(updates, set_own)
+
+    def _rescore_batch(self, updates: Iterable[_U], write: Callable[[_U], None]) -> list[UnitScore]:
         units = self.tree.units
         chains = self._chains
+        store = self.store
         before: dict[tuple[str, int, int], float | None] = {}  # share metrics' values before the batch
         dirty: dict[tuple[str, int, int], set[str]] = {}
         touched: dict[tuple[int, int], None] = {}  # (unit, year), in first-touched order
         compiled = list(self.compiled.values())
-        for metric, unit, year, quarter, value, ts, seq in updates:
+        for upd in updates:
+            metric, unit, year = upd[0], upd[1], upd[2]
             chain = chains[unit]
             share_levels = self._share_levels.get(metric)
             if share_levels:
                 for w in chain:
                     if units[w].level in share_levels and (metric, w, year) not in before:
-                        before[(metric, w, year)] = self.store.value(metric, w, year, 4)
-            self.store.add(metric, unit, year, quarter, value, ts=ts, seq=seq)
+                        before[(metric, w, year)] = store.value(metric, w, year, 4)
+            write(upd)
             for a in chain:
                 touched[(a, year)] = None
             for cf in compiled:

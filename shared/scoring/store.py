@@ -84,8 +84,46 @@ class MetricStore:
         else:
             self._set_gauge(metric, m.rollup == "sum", unit, year, quarter, (ts, seq, value))
 
+    def set_own(
+        self,
+        metric: str,
+        unit: int,
+        year: int,
+        quarter: int,
+        value: float,
+        events: int = 1,
+        ts: float = 0.0,
+        seq: int = 0,
+    ) -> None:
+        """Replace a unit's own contribution for one quarter with absolute figures and fix the roll-ups.
+
+        Counter: `value` is the quarter's sum and `events` its number of events (0 clears the quarter).
+        Gauge: `value` is the level reported at `ts` with arrival `seq` (`events == 0` clears the quarter);
+        unlike `add`, it replaces the level even if an older `ts` comes after a newer one, since the caller
+        holds the authoritative total. Setting the totals a sequence of `add`s produced leaves the store as
+        those `add`s left it.
+        """
+        m = self.metrics[metric]
+        chain = (unit, *self.tree.units[unit].ancestors)
+        touched = self.touched.setdefault(year, set())
+        touched.update(chain)
+        if m.type == "counter":
+            cy = self._counters.get((metric, year))
+            own = cy.own.get(unit) if cy is not None else None
+            i = quarter - 1
+            old_v, old_n = (own[i], own[4 + i]) if own is not None else (0.0, 0.0)
+            self._add_counter(
+                metric, chain if m.rollup == "sum" else (unit,), unit, year, quarter, value - old_v, events - old_n
+            )
+            own = self._counters[(metric, year)].own[unit]
+            own[i] = value  # exact, not old + (value - old)
+            own[4 + i] = events
+        else:
+            entry = (ts, seq, value) if events else None
+            self._set_gauge(metric, m.rollup == "sum", unit, year, quarter, entry, replace=True)
+
     def _add_counter(
-        self, metric: str, chain: tuple[int, ...], unit: int, year: int, q: int, value: float, events: int
+        self, metric: str, chain: tuple[int, ...], unit: int, year: int, q: int, value: float, events: float
     ) -> None:
         cy = self._counters.get((metric, year))
         if cy is None:
@@ -104,7 +142,9 @@ class MetricStore:
             s[i] += value
             s[4 + i] += events
 
-    def _set_gauge(self, metric: str, rollup: bool, unit: int, year: int, q: int, entry: GaugeEntry) -> None:
+    def _set_gauge(
+        self, metric: str, rollup: bool, unit: int, year: int, q: int, entry: GaugeEntry | None, replace: bool = False
+    ) -> None:
         gy = self._gauges.get((metric, year))
         if gy is None:
             gy = self._gauges[(metric, year)] = _GaugeYear()
@@ -112,7 +152,7 @@ class MetricStore:
         if own is None:
             own = gy.own[unit] = [None, None, None, None]
         cur = own[q - 1]
-        if cur is not None and (entry[0], entry[1]) < (cur[0], cur[1]):
+        if not replace and cur is not None and entry is not None and (entry[0], entry[1]) < (cur[0], cur[1]):
             return  # an older level arriving late does not replace a newer one
         own[q - 1] = entry
         ytd: list[float | None] = [None, None, None, None]
