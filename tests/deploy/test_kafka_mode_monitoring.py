@@ -119,3 +119,16 @@ def test_prometheus_scrapes_the_three_services(scored: KafkaMode) -> None:
     eventually(lambda: prom.query('job_topic:dti_kafka_consumer_lag_messages:sum{job="dti-scoring"}'), timeout=30)
     health = eventually(lambda: (lambda h: None if h is None else [h])(prom.rules_health()), timeout=30)
     assert health == [{}], health
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_each_service_logs_json_without_secrets(scored: KafkaMode, job: str) -> None:
+    """Faust's and aiokafka's own records go through the same JSON renderer; nothing secret is logged."""
+    service = scored.services[job]
+    lines = service.log_path.read_text(encoding="utf-8").splitlines()
+    assert re.match(rf"^dti {JOBS[job]} on http://", lines[0])  # the CLI's banner, before logging starts
+    records = [json.loads(line) for line in lines[1:]]
+    assert records and all({"event", "level", "timestamp"} <= set(r) for r in records)
+    text = "\n".join(lines)
+    for secret in (scored.key, scored.key.split("_", 2)[2], service.env["DTI_ADMIN_TOKEN"]):
+        assert secret not in text
