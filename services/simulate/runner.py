@@ -1,9 +1,10 @@
-"""Plays a stream of items against a running instance: paces them on the simulated clock, batches them per
-source key, records them, shows progress with the live DTI, and stops cleanly.
+"""Plays a stream of items against a running instance: paces them, batches them per source key, records
+them, shows progress with the live DTI, and stops cleanly.
 
-The simulated clock runs `speed` times faster than the real one, but never ahead of it: an event may not
-claim to have happened in the future (the server refuses those), so once the simulation catches up with the
-present it goes on in real time.
+Pacing is a steady `rate` of events a second (the simulated clock then slows down in office hours and races
+through nights and weekends) or a steady simulated clock `speed` times faster than the real one. Either way
+the simulated clock never runs ahead of the real one: an event may not claim to have happened in the future
+(the server refuses those), so once the simulation catches up with the present it goes on in real time.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ WEEKDAYS_VI = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 
 @dataclass(slots=True)
 class Pace:
-    """How items map to real time: by simulated time at `speed`, or `rate` items a second (replay)."""
+    """How items map to real time: by simulated time at `speed`, or `rate` events a second."""
 
     speed: float | None = None
     rate: float | None = None
@@ -127,7 +128,7 @@ class Runner:
     async def _play(self, loop: asyncio.AbstractEventLoop) -> None:
         sim0: float | None = None
         real0 = loop.time()
-        n = 0
+        n = paced = 0
         for item in self.items:
             if self.stop.is_set():
                 break
@@ -136,8 +137,8 @@ class Runner:
             # when it is due on the simulated clock (or by count, for a replay at a rate)
             if self.pace.speed:
                 due = real0 + (item.at - sim0) / self.pace.speed
-            elif self.pace.rate:
-                due = real0 + n / self.pace.rate
+            elif self.pace.rate and item.at > sim0:  # the opening levels go at once
+                due = real0 + paced / self.pace.rate
             else:
                 due = loop.time()
             ahead = item.at - self.clock()
@@ -158,6 +159,7 @@ class Runner:
                 self.record.write(record_line(item))
             if isinstance(item, EventItem):
                 n += 1
+                paced += item.at > sim0
                 self.stats.generated += 1
                 await self._add(item)
             else:

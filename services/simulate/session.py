@@ -144,31 +144,27 @@ def plan_generated(
         raise SimulationError("the catalogue has no flow metric this simulator knows (records, documents, …)")
     volume = 1.0
     if speed is None:
+        # a steady `rate`: the simulated clock slows down in office hours and races through nights and
+        # weekends, a simulated day every DAY * natural / rate seconds on average
         rate = rate or DEFAULT_RATE
-        speed = rate / natural
-    elif rate is None:
-        rate = speed * natural
+        pace = Pace(rate=rate)
+        clock = f"clock ×{rate / natural:,.0f} on average (faster at night and on weekends)"
     else:
-        volume = rate / (speed * natural)
+        # a steady clock: the rate follows office hours; --rate (if given) scales the province's volume
+        if rate is not None:
+            volume = rate / (speed * natural)
+        pace = Pace(speed=speed)
+        clock = f"clock ×{speed:,.0f}, about {speed * natural * volume:,.0f} events/s over a week (office hours more)"
+        rate = speed * natural * volume
     gen = Generator(model, seed, volume)
-    day_real = DAY / speed
     header = [
         f"Simulating {rules.org_tree.roots[0].name} ({len(rules.org_tree.units)} units) from "
         f"{when:%d/%m/%Y %H:%M}, seed {seed}",
-        f"clock ×{speed:,.0f} (a simulated day every {day_real:,.0f} s), about {rate:,.0f} events/s on average "
-        f"(office hours more, nights and weekends less)",
+        f"{rate:,.0f} events/s; {clock}; a simulated day every {DAY * natural * volume / rate:,.0f} s",
         f"{model.framework}: DTI {start_dti:.4f} at the start (maturity {model.m0:.3f}), "
         f"{improvement:+.3f} a simulated year",
     ]
-    return Plan(
-        gen.items(),
-        set(gen.sources),
-        Pace(speed=speed),
-        (model.root.code, model.framework),
-        header,
-        model,
-        when.year,
-    )
+    return Plan(gen.items(), set(gen.sources), pace, (model.root.code, model.framework), header, model, when.year)
 
 
 def plan_replay(path: Path, rules: RuleSet | None, *, rate: float | None, speed: float | None) -> Plan:

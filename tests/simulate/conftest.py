@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from itertools import takewhile
 
@@ -11,6 +12,8 @@ from services.simulate.generator import Generator, Item
 from services.simulate.model import ProvinceModel
 from services.simulate.rhythm import DAY, first_working_morning
 from shared.rules.model import RuleSet
+from tests.conftest import ROOT
+from tests.e2e.server import DtiServer
 
 YEAR = 2025  # Thursday 2 January 2025 is the first working day
 
@@ -34,3 +37,14 @@ def two_weeks(model: ProvinceModel) -> list[Item]:
 def first_quarter(model: ProvinceModel) -> list[Item]:
     """Up to 12 April 2025 at a twentieth of the volume: includes the departments' Q1 report (10 April)."""
     return until(Generator(model, seed=4, volume=0.05).items(), model.start_ts + 100 * DAY)
+
+
+@pytest.fixture(scope="session")
+def province_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DtiServer]:
+    """A real `dti up` on a copy of the province's rules (the simulator's tests use years of their own)."""
+    base = tmp_path_factory.mktemp("dti-simulate")
+    rules = base / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    srv = DtiServer(base / "data", rules, env={"DTI_LOG_LEVEL": "WARNING"}).start()
+    yield srv
+    srv.stop()
