@@ -68,10 +68,10 @@ def simulate(
 ) -> None:
     """Realistic traffic from the province's systems against a running instance, with a progress bar.
 
-    One-stop records of every unit (online and in person, fully online or not, with fees paid cash or
-    cashless), e-office documents and work records, reporting-system submissions and the departments'
-    quarterly figures, following office hours, weekends and holidays on a simulated clock; the city ahead of
-    the remote districts; the province's DTI starting at --start-dti and improving by --improvement a year.
+    One-stop records of every unit (online or at the desk, fully online or not, fees cash or cashless).
+    E-office documents and work records; reporting-system submissions; the departments' quarterly figures.
+    Office hours, weekends and holidays on a simulated clock; the city ahead of the remote districts.
+    The province's DTI starts at --start-dti and gains --improvement a simulated year.
     """
     from rich.console import Console
 

@@ -239,7 +239,7 @@ def status_fields(runner: Runner) -> dict[str, Any]:
         "accepted": f"{s.accepted:,}",
         "dup": f"{s.duplicates:,}",
         "rejected": f"{s.rejected + s.failed:,}",
-        "retrying": f"{s.retrying}",
+        "retrying": f"{s.retrying} ({s.last_retry})" if s.retrying else "0",
         "rate": f"{s.delivered / elapsed:,.0f}",
         "dti": dti,
         "period": live.dti_period,

@@ -145,7 +145,7 @@ class Sender:
         done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
         if pending:
             self.aborted = True
-            await asyncio.wait(pending, timeout=self._max_wait + 1)
+            await asyncio.wait(pending, timeout=2.0)  # answers already on their way; retries stop
             for t in pending:
                 t.cancel()
         return not pending
@@ -193,12 +193,11 @@ class Sender:
                         raise Retryable(f"HTTP {r.status_code}", retry_after_seconds(r.headers.get("Retry-After")))
         except (Retryable, httpx.TransportError) as exc:
             reason = exc.reason if isinstance(exc, Retryable) else type(exc).__name__
-            if observations:
-                stats.observations_rejected += count
-            else:
-                stats.failed += count
-            stats.problems[f"not delivered ({reason}), run stopped while retrying"] += count
+            self._lost(count, observations, f"not delivered ({reason}), given up while retrying")
             return
+        except asyncio.CancelledError:
+            self._lost(count, observations, "not delivered: the run stopped while it was under way")
+            raise
         finally:
             if retrying:
                 stats.retrying -= 1
@@ -213,6 +212,13 @@ class Sender:
                 stats.duplicates += dup
             return
         self._reject(count, observations, f"HTTP {r.status_code}: {first_problem(r)}")
+
+    def _lost(self, count: int, observations: bool, problem: str) -> None:
+        if observations:
+            self.stats.observations_rejected += count
+        else:
+            self.stats.failed += count
+        self.stats.problems[problem] += count
 
     def _reject(self, count: int, observations: bool, problem: str) -> None:
         if observations:

@@ -222,6 +222,8 @@ async def play(
         nonlocal signals
         signals += 1
         runner.stop.set()
+        if signals == 1 and sender is not None and (sender.in_flight or sender.stats.retrying):
+            console.print("stopping: finishing what is under way (again to stop now) / đang dừng", highlight=False)
         if signals > 1 and sender is not None:
             sender.aborted = True
 
