@@ -10,6 +10,7 @@ the same store with the same functions.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,14 +19,12 @@ from typing import TypeVar
 from shared.periods import Period, year_quarter
 from shared.rules.model import Indicator, RuleSet, ShareOfUnits
 from shared.scoring.evaluate import (
-    INDEX,
     CompiledFramework,
     ShareCounts,
-    evaluate_composite,
-    evaluate_indicator,
-    evaluate_main,
+    evaluate_planned_composite,
+    evaluate_planned_main,
 )
-from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
+from shared.scoring.results import UnitScore
 from shared.scoring.store import MetricStore, OwnEntry
 
 RawUpdate = tuple[str, int, int, int, float, float, int]  # metric, unit, year, quarter, value, ts, seq
@@ -53,6 +52,9 @@ class ScoringEngine:
         self._index_rules()
         self._seq = 0
         self.results: dict[tuple[str, int, int], UnitScore] = {}
+        # the same unit scores by (framework, year), in a list indexed by unit: the incremental path finds a
+        # unit's scores there without probing (and missing the cache on) a dictionary of every unit's keys
+        self._rows: dict[tuple[str, int], list[UnitScore | None]] = {}
         # (framework, share indicator, year) -> unit -> [meeting, with data] over its descendants at the level
         self._share: dict[tuple[str, str, int], dict[int, list[int]]] = {}
         self.rescore_all()
@@ -60,7 +62,11 @@ class ScoringEngine:
     def _index_rules(self) -> None:
         """Look-ups every event needs, built once per rules version."""
         self._readers = {code: self._share_reader(code) for code in self.compiled}
-        self._chains = tuple((u.index, *u.ancestors) for u in self.tree.units)
+        units = self.tree.units
+        # parents as a compact array and levels as a list: walking a unit's chain of ancestors touches
+        # neither OrgUnit objects nor tuples of int objects scattered over the heap
+        self._parent = array("q", [-1 if u.parent is None else u.parent for u in units])
+        self._level = [u.level for u in units]
         self._share_levels: dict[str, set[str]] = {}
         for cf in self.compiled.values():
             for metric, inds in cf.share_deps.items():
@@ -138,7 +144,8 @@ class ScoringEngine:
 
     def _rescore_batch(self, updates: Iterable[_U], write: Callable[[_U], None]) -> list[UnitScore]:
         units = self.tree.units
-        chains = self._chains
+        parent = self._parent
+        levels = self._level
         store = self.store
         before: dict[tuple[str, int, int], float | None] = {}  # share metrics' values before the batch
         dirty: dict[tuple[str, int, int], set[str]] = {}
@@ -146,11 +153,15 @@ class ScoringEngine:
         compiled = list(self.compiled.values())
         for upd in updates:
             metric, unit, year = upd[0], upd[1], upd[2]
-            chain = chains[unit]
+            chain = [unit]
+            a = parent[unit]
+            while a >= 0:
+                chain.append(a)
+                a = parent[a]
             share_levels = self._share_levels.get(metric)
             if share_levels:
                 for w in chain:
-                    if units[w].level in share_levels and (metric, w, year) not in before:
+                    if levels[w] in share_levels and (metric, w, year) not in before:
                         before[(metric, w, year)] = store.value(metric, w, year, 4)
             write(upd)
             for a in chain:
@@ -161,7 +172,7 @@ class ScoringEngine:
                     continue
                 code = cf.fw.code
                 for a in chain:
-                    deps = by_level.get(units[a].level)
+                    deps = by_level.get(levels[a])
                     if deps:
                         key = (code, a, year)
                         d = dirty.get(key)
@@ -171,7 +182,7 @@ class ScoringEngine:
                             d.update(deps)
         for (metric, w, year), old in before.items():
             new = self.store.value(metric, w, year, 4)
-            level = units[w].level
+            level = levels[w]
             for cf in compiled:
                 for ind in cf.share_deps.get(metric, ()):
                     f = ind.formula
@@ -187,39 +198,52 @@ class ScoringEngine:
                         c = counts.setdefault(a, [0, 0])
                         c[0] += d_meet
                         c[1] += d_data
-                        if units[a].level in ind.levels:
+                        if levels[a] in ind.levels:
                             dirty.setdefault((cf.fw.code, a, year), set()).add(ind.code)
 
         changed: list[UnitScore] = []
         for a, year in touched:
             for cf in compiled:
                 code = cf.fw.code
-                key = (code, a, year)
-                current = self.results.get(key)
+                row = self._row(code, year)
+                current = row[a]
                 if current is None:  # first data in this unit's subtree this year: score it whole
-                    current = self.results[key] = self._score_unit(cf, a, year, 4, self._readers[code])
+                    current = row[a] = self.results[(code, a, year)] = self._score_unit(
+                        cf, a, year, 4, self._readers[code]
+                    )
                     changed.append(current)
                     continue
-                pending = dirty.get(key)
+                pending = dirty.get((code, a, year))
                 if pending and self._update_indicators(cf, current, pending):
                     changed.append(current)
         return changed
 
+    def _row(self, framework: str, year: int) -> list[UnitScore | None]:
+        row = self._rows.get((framework, year))
+        if row is None:
+            row = self._rows[(framework, year)] = [None] * len(self.tree.units)
+        return row
+
     def _update_indicators(self, cf: CompiledFramework, us: UnitScore, codes: set[str]) -> bool:
         fw = cf.fw
+        level = self._level[us.unit]
+        read = self._readers[fw.code]
+        inds = us.indicators
         mains: set[str] = set()
+        plan = cf.level_plan(level)
+        evaluators = plan.evaluators
+        store, unit, year = self.store, us.unit, us.year
         for c in codes:
-            ind = fw.indicators[c]
-            new = evaluate_indicator(cf, ind, self.store, us.unit, us.year, 4, self._readers[cf.fw.code])
-            if new != us.indicators.get(c):
-                us.indicators[c] = new
+            new = evaluators[c](store, unit, year, 4, read)
+            if new != inds.get(c):
+                inds[c] = new
                 mains.add(cf.mains_of[c].code)
         if not mains:
             return False
-        level = self.tree.units[us.unit].level
+        main_plans = plan.main_by_code
         for m in mains:
-            us.mains[m] = evaluate_main(cf, fw.main_indicators[m], level, us.indicators)
-        self._score_composites(cf, us)
+            us.mains[m] = evaluate_planned_main(fw, main_plans[m], inds)
+        self._score_composites(cf, us, level)
         return True
 
     def _share_reader(self, framework: str) -> ShareCounts:
@@ -235,6 +259,7 @@ class ScoringEngine:
     def rescore_all(self) -> None:
         """Recompute every materialised score from the store (after a rules reload or a restore)."""
         self.results.clear()
+        self._rows.clear()
         self._share.clear()
         units = self.tree.units
         years = self.store.years()
@@ -257,29 +282,28 @@ class ScoringEngine:
                             c[1] += 1
                     self._share[(cf.fw.code, ind.code, year)] = counts
         for year in years:
-            for u in self.store.touched[year]:
+            for u in self.store.touched_units(year):
                 for cf in self.compiled.values():
-                    self.results[(cf.fw.code, u, year)] = self._score_unit(cf, u, year, 4, self._readers[cf.fw.code])
+                    code = cf.fw.code
+                    us = self._score_unit(cf, u, year, 4, self._readers[code])
+                    self.results[(code, u, year)] = self._row(code, year)[u] = us
 
     def _score_unit(self, cf: CompiledFramework, unit: int, year: int, quarter: int, share: ShareCounts) -> UnitScore:
         fw = cf.fw
-        level = self.tree.units[unit].level
-        inds: dict[str, IndicatorResult] = {}
-        for ind in cf.by_level.get(level, ()):
-            inds[ind.code] = evaluate_indicator(cf, ind, self.store, unit, year, quarter, share)
-        mains = {m.code: evaluate_main(cf, m, level, inds) for m in fw.main_indicators.values()}
+        level = self._level[unit]
+        plan = cf.level_plan(level)
+        store = self.store
+        inds = {code: ev(store, unit, year, quarter, share) for code, ev in plan.indicators}
+        mains = {m.code: m.static or evaluate_planned_main(fw, m, inds) for m in plan.mains}
         us = UnitScore(fw.code, unit, year, quarter, inds, mains, {})
-        self._score_composites(cf, us)
+        self._score_composites(cf, us, level)
         return us
 
-    def _score_composites(self, cf: CompiledFramework, us: UnitScore) -> None:
+    def _score_composites(self, cf: CompiledFramework, us: UnitScore, level: str) -> None:
         fw = cf.fw
-        parts: dict[str, CompositeResult | IndicatorResult] = {**us.indicators, **us.mains}
-        for comp in cf.composite_order:
-            r = evaluate_composite(comp, fw, parts)
-            code = INDEX if comp is fw.index else comp.code
-            us.composites[code] = r
-            parts[comp.code] = r
+        inds, mains, comps = us.indicators, us.mains, us.composites
+        for plan in cf.level_plan(level).composites:
+            comps[plan.key] = evaluate_planned_composite(plan, fw, inds, mains, comps)
 
     # ------------------------------------------------------------------ reads
     def score(self, framework: str, org_unit: str, period: Period) -> UnitScore:

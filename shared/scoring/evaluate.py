@@ -31,6 +31,47 @@ INDEX = "DTI"
 ShareCounts = Callable[[ShareOfUnits, str, int, int, int], tuple[int, int]]
 
 
+# where a composite's part comes from, at one level
+PART_INDICATOR, PART_MAIN, PART_COMPOSITE = 0, 1, 2
+CompositePart = tuple[str, float, int]  # code, weight, PART_*
+
+
+@dataclass(frozen=True, slots=True)
+class CompositePlan:
+    key: str  # where the result goes in UnitScore.composites ("DTI" for the index)
+    code: str
+    parts: tuple[CompositePart, ...]  # the parts that can count at this level, in the weights' order
+    total_weight: float  # their weights' sum, added in the same order
+    static: CompositeResult | None  # NOT_APPLICABLE when no part can count at this level
+
+
+# (store, unit, year, quarter, share counts) -> the indicator's result: one indicator at one level
+IndicatorEvaluator = Callable[[MetricStore, int, int, int, ShareCounts], IndicatorResult]
+
+
+@dataclass(frozen=True, slots=True)
+class MainPlan:
+    code: str
+    static: CompositeResult | None  # NOT_APPLICABLE / NOT_SCORED, decided by the level alone
+    parts: tuple[tuple[str, float], ...]  # its indicators scored at the level, with their points
+    points: float  # their sum
+
+
+@dataclass(frozen=True, slots=True)
+class LevelPlan:
+    """What scoring a unit of one level involves, decided once per rules version: its indicators, the main
+    indicators that cannot apply there (their constant result), and each composite's parts that can count
+    there. A part that does not count (an indicator not scored at the level, a main indicator or pillar not
+    applicable there) is dropped here rather than skipped on every evaluation; the sums keep their order, so
+    the results are the same to the last bit."""
+
+    indicators: tuple[tuple[str, IndicatorEvaluator], ...]  # scored at the level, in the framework's order
+    evaluators: dict[str, IndicatorEvaluator]  # the same by code
+    mains: tuple[MainPlan, ...]  # every main indicator, in the framework's order
+    main_by_code: dict[str, MainPlan]
+    composites: tuple[CompositePlan, ...]  # pillars in dependency order, index last
+
+
 @dataclass(slots=True)
 class CompiledFramework:
     """A framework with the look-ups that scoring needs on every event precomputed."""
@@ -46,6 +87,7 @@ class CompiledFramework:
     by_level: dict[str, list[Indicator]] = field(default_factory=dict)
     # metric -> level -> codes of the non-share indicators scored at that level that read the metric
     deps_by_level: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    _levels: dict[str, LevelPlan] = field(default_factory=dict)
 
     @classmethod
     def build(cls, fw: Framework, tree: OrgTree) -> CompiledFramework:
@@ -81,6 +123,49 @@ class CompiledFramework:
         cf.composite_order.append(fw.index)
         return cf
 
+    def level_plan(self, level: str) -> LevelPlan:
+        plan = self._levels.get(level)
+        if plan is None:
+            plan = self._levels[level] = self._build_level_plan(level)
+        return plan
+
+    def _build_level_plan(self, level: str) -> LevelPlan:
+        fw = self.fw
+        mains: list[MainPlan] = []
+        for m in fw.main_indicators.values():
+            applicable, points = self.main_plan(m, level)
+            static = NOT_APPLICABLE if not applicable else NOT_SCORED if points <= 0 else None
+            mains.append(MainPlan(m.code, static, applicable, points))
+        static_main = {m.code: m.static for m in mains}
+        scored = {ind.code for ind in self.by_level.get(level, ())}
+        done: dict[str, bool] = {}  # composites planned so far: code -> can count at this level
+        plans: list[CompositePlan] = []
+        for comp in self.composite_order:
+            parts: list[CompositePart] = []
+            total = 0.0
+            for code, w in comp.weights.items():
+                # the part the unscheduled evaluation would find under this code: a composite computed
+                # earlier, else a main indicator, else an indicator scored at the level
+                if code in done:
+                    if not done[code]:
+                        continue
+                    src = PART_COMPOSITE
+                elif code in static_main:
+                    if static_main[code] is not None:
+                        continue  # not applicable or not scored here
+                    src = PART_MAIN
+                elif code in scored:
+                    src = PART_INDICATOR
+                else:
+                    continue
+                parts.append((code, w, src))
+                total += w
+            key = INDEX if comp is fw.index else comp.code
+            plans.append(CompositePlan(key, comp.code, tuple(parts), total, None if total != 0 else NOT_APPLICABLE))
+            done[comp.code] = total != 0
+        evaluators = tuple((ind.code, compile_indicator(self, ind, level)) for ind in self.by_level.get(level, ()))
+        return LevelPlan(evaluators, dict(evaluators), tuple(mains), {m.code: m for m in mains}, tuple(plans))
+
     def main_plan(self, main: MainIndicator, level: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """The main indicator's indicators scored at a level, with their points, and the points' sum."""
         key = (main.code, level)
@@ -108,9 +193,11 @@ def evaluate_indicator(
     year: int,
     quarter: int,
     share_counts: ShareCounts,
+    level: str | None = None,
 ) -> IndicatorResult:
     value, reason = _formula_value(ind, store, cf.tree, unit, year, quarter, share_counts)
-    level = cf.tree.units[unit].level
+    if level is None:
+        level = cf.tree.units[unit].level
     target = cf.target(ind, level, year)
     if value is None:
         return IndicatorResult(None, target, None, ind.points, None, "no_data", reason)
@@ -121,6 +208,63 @@ def evaluate_indicator(
     s = score(ind.curve, value, target, ind.direction)
     status: IndicatorStatus = "met" if meets(value, target, ind.direction) else "below_target"
     return IndicatorResult(value, target, s, ind.points, s * ind.points, status)
+
+
+def compile_indicator(cf: CompiledFramework, ind: Indicator, level: str) -> IndicatorEvaluator:
+    """`evaluate_indicator` for one indicator at one level, with the formula's dispatch, its metrics and its
+    messages resolved once instead of on every evaluation (the same arithmetic, so the same results)."""
+    points, direction, curve = ind.points, ind.direction, ind.curve
+    target_of = cf.target
+    tree = cf.tree
+
+    def finish(value: float | None, reason: str | None, year: int) -> IndicatorResult:
+        target = target_of(ind, level, year)
+        if value is None:
+            return IndicatorResult(None, target, None, points, None, "no_data", reason)
+        if target is None:
+            return IndicatorResult(
+                value, None, None, points, None, "no_data", f"no target for level {level} in {year} / chưa có chỉ tiêu"
+            )
+        sc = score(curve, value, target, direction)
+        status: IndicatorStatus = "met" if meets(value, target, direction) else "below_target"
+        return IndicatorResult(value, target, sc, points, sc * points, status)
+
+    f = ind.formula
+    if isinstance(f, Ratio):
+        num_m, den_m, scale = f.numerator, f.denominator, f.scale
+        no_den = f"no data for {den_m} / chưa có số liệu {den_m}"
+        zero_den = f"{den_m} is zero / mẫu số bằng 0"
+        no_num = f"no data for {num_m} / chưa có số liệu {num_m}"
+
+        def ratio(store: MetricStore, unit: int, year: int, quarter: int, share: ShareCounts) -> IndicatorResult:
+            den = store.value(den_m, unit, year, quarter)
+            if den is None:
+                return finish(None, no_den, year)
+            if den == 0:
+                return finish(None, zero_den, year)
+            num = store.value(num_m, unit, year, quarter)
+            if num is None:
+                if store.metrics[num_m].type == "gauge":
+                    return finish(None, no_num, year)
+                num = 0.0  # no counted event against a reported denominator really is zero
+            return finish(num / den * scale, None, year)
+
+        return ratio
+    if isinstance(f, Latest):
+        metric, lscale = f.metric, f.scale
+        no_data = f"no data for {metric} / chưa có số liệu {metric}"
+
+        def latest(store: MetricStore, unit: int, year: int, quarter: int, share: ShareCounts) -> IndicatorResult:
+            v = store.value(metric, unit, year, quarter)
+            return finish(None, no_data, year) if v is None else finish(v * lscale, None, year)
+
+        return latest
+
+    def other(store: MetricStore, unit: int, year: int, quarter: int, share: ShareCounts) -> IndicatorResult:
+        value, reason = _formula_value(ind, store, tree, unit, year, quarter, share)
+        return finish(value, reason, year)
+
+    return other
 
 
 def _formula_value(
@@ -192,6 +336,24 @@ def evaluate_main(
     return _main_result(fw, points, with_data, earned, tuple(missing))
 
 
+def evaluate_planned_main(fw: Framework, plan: MainPlan, results: dict[str, IndicatorResult]) -> CompositeResult:
+    """`evaluate_main` with the main indicator's plan at the level at hand."""
+    if plan.static is not None:
+        return plan.static
+    points = plan.points
+    earned = 0.0
+    with_data = points
+    missing: list[str] = []
+    for c, pts in plan.parts:
+        e = results[c].earned
+        if e is None:
+            missing.append(c)
+            with_data -= pts
+        else:
+            earned += e
+    return _main_result(fw, points, with_data, earned, tuple(missing))
+
+
 def _main_result(
     fw: Framework, points: float, with_data: float, earned: float, missing: tuple[str, ...]
 ) -> CompositeResult:
@@ -204,6 +366,44 @@ def _main_result(
             return CompositeResult(None, "no_data", coverage, missing, points, earned)
         return CompositeResult(earned / with_data, status, coverage, missing, with_data, earned)
     return CompositeResult(earned / points, status, coverage, missing, points, earned)
+
+
+def evaluate_planned_composite(
+    plan: CompositePlan,
+    fw: Framework,
+    indicators: dict[str, IndicatorResult],
+    mains: dict[str, CompositeResult],
+    composites: dict[str, CompositeResult],
+) -> CompositeResult:
+    """`evaluate_composite` over the parts its level plan keeps (the same sums, in the same order)."""
+    if plan.static is not None:
+        return plan.static
+    total_w = plan.total_weight
+    data_w = 0.0
+    acc = 0.0
+    missing: list[str] = []
+    value: float | None
+    for code, w, src in plan.parts:
+        if src == PART_MAIN:
+            value = mains[code].value
+        elif src == PART_INDICATOR:
+            value = indicators[code].score
+        else:
+            value = composites[code].value
+        if value is None:
+            missing.append(code)
+            continue
+        data_w += w
+        acc += w * value
+    coverage = data_w / total_w
+    if data_w == 0:
+        return CompositeResult(None, "no_data", 0.0, tuple(missing))
+    status: CompositeStatus = "complete" if not missing else "partial"
+    if fw.missing_data == "rescale":
+        if coverage + 1e-12 < fw.min_coverage:
+            return CompositeResult(None, "no_data", coverage, tuple(missing))
+        return CompositeResult(acc / data_w, status, coverage, tuple(missing))
+    return CompositeResult(acc / total_w, status, coverage, tuple(missing))
 
 
 def evaluate_composite(
