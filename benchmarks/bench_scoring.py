@@ -44,7 +44,7 @@ def _timed(fn: Any) -> tuple[float, float]:
     return time.process_time() - c, time.perf_counter() - w
 
 
-def measure(quick: bool) -> dict[str, Any]:
+def measure(quick: bool, mix: str = "level") -> dict[str, Any]:
     """Runs in a process of its own (see `run`); returns the raw samples."""
     from benchmarks.synthetic import events, province, seed_every_unit
     from services.common.gc_tuning import tune_for_long_lived_state
@@ -69,7 +69,7 @@ def measure(quick: bool) -> dict[str, Any]:
             engine.store.add(ev.metric, by_code[ev.org_unit], year, q, ev.value, ts=ev.occurred_at.timestamp(), seq=seq)
         engine.rescore_all()
         engines[n] = engine
-        evs[n] = events(rules, warmup + rounds * block)
+        evs[n] = events(rules, warmup + rounds * block, mix=mix)
         setup_s[n] = time.perf_counter() - t0
         if n == max(SIZES):
             state_mb = _rss_mb() - rss_before
@@ -97,6 +97,7 @@ def measure(quick: bool) -> dict[str, Any]:
     reload_rules = province(max(SIZES))  # a rules reload: a new RuleSet object for the same files
     reload = [_timed(lambda: big.swap_rules(reload_rules)) for _ in range(1 if quick else 2)]
     return {
+        "mix": mix,
         "rounds": rounds,
         "block": block,
         "cpu_us": cpu,
@@ -112,8 +113,8 @@ def measure(quick: bool) -> dict[str, Any]:
     }
 
 
-def _sample(quick: bool) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "benchmarks.bench_scoring", "--worker"] + (["--quick"] if quick else [])
+def _sample(quick: bool, mix: str = "level") -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.bench_scoring", "--worker", "--mix", mix] + (["--quick"] if quick else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     raw: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     for k in ("cpu_us", "wall_us", "setup_s"):
@@ -172,8 +173,8 @@ def _per_round_ratios(raw: dict[str, Any], n: int) -> list[float]:
 
 def report(raw: dict[str, Any]) -> str:
     lines = [
-        f"{raw['rounds']} rounds of {raw['block']:,} events per size; CPU time (wall clock in brackets), "
-        "median and range over the rounds",
+        f"{raw['rounds']} rounds of {raw['block']:,} events per size ({raw['mix']} mix); "
+        "CPU time (wall clock in brackets), median and range over the rounds",
         f"{'units':>7} {'µs/event':>10} {'range':>15} {'wall':>8} {'× vs 10':>8} {'× range (per round)':>21}",
     ]
     for n in SIZES:
@@ -210,12 +211,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer rounds and events")
     ap.add_argument("--json", type=Path, help="also write the raw samples here")
+    ap.add_argument(
+        "--mix",
+        choices=("level", "all"),
+        default="level",
+        help="level: events carry metrics their units report (default); all: any metric (see synthetic.events)",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(measure(args.quick)))
+        print(json.dumps(measure(args.quick, args.mix)))
         return
-    raw = _sample(args.quick)
+    raw = _sample(args.quick, args.mix)
     print(report(raw))
     if args.json:
         args.json.write_text(json.dumps(raw, indent=2))

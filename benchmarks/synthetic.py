@@ -95,15 +95,25 @@ def province(n_units: int, frameworks: tuple[str, ...] = ("dti-2022.yaml",), ale
     return dataclasses.replace(small, org_tree=synthetic_tree(n_units))
 
 
-def events(rules: RuleSet, count: int, seed: int = 7, year: int = 2025) -> list[MetricEvent]:
-    """Events over every unit and every metric some indicator reads, spread over the year."""
+def events(rules: RuleSet, count: int, seed: int = 7, year: int = 2025, mix: str = "level") -> list[MetricEvent]:
+    """Events at the bottom level's units, spread over the year.
+
+    `mix="level"`: each carries one of the metrics that level reports (those its indicators read and those
+    a share-of-units indicator counts there: what `seed_every_unit` seeds), so at every size an event
+    updates a figure its unit already reports. `mix="all"`: any metric some indicator reads, wherever it
+    is scored; with many units most of those events are then a unit's first report of a metric (a new
+    entry in the store), with few units almost none are, so the sizes do not do the same work.
+    """
     rng = random.Random(seed)
-    used = sorted(
-        {m for fw in rules.frameworks.values() for ind in fw.indicators.values() for m in ind.formula.metrics}
-    )
+    bottom = rules.org_tree.levels[-1]
+    if mix == "level":
+        used = sorted(level_metrics(rules).get(bottom, ()))
+    else:
+        used = sorted(
+            {m for fw in rules.frameworks.values() for ind in fw.indicators.values() for m in ind.formula.metrics}
+        )
     # events at the bottom level, as systems report them, so every size sees the same shape of event
     # (an event at the province has a shorter chain of ancestors than one at a commune)
-    bottom = rules.org_tree.levels[-1]
     units = [u.code for u in rules.org_tree.units if u.level == bottom]
     start = datetime(year, 1, 1, 8, tzinfo=PROVINCE_TZ)
     out = []
@@ -119,9 +129,9 @@ def events(rules: RuleSet, count: int, seed: int = 7, year: int = 2025) -> list[
     return out
 
 
-def seed_every_unit(rules: RuleSet) -> list[MetricEvent]:
-    """One event per unit for every metric an indicator scored at the unit's level reads (and every metric a
-    share-of-units indicator counts at its level): a province where every unit reports all it should."""
+def level_metrics(rules: RuleSet) -> dict[str, set[str]]:
+    """Per level, the metrics its units report: those read by an indicator scored at the level, and those a
+    share-of-units indicator counts at the level."""
     from shared.rules.model import ShareOfUnits
 
     by_level: dict[str, set[str]] = {}
@@ -131,5 +141,12 @@ def seed_every_unit(rules: RuleSet) -> list[MetricEvent]:
                 by_level.setdefault(lv, set()).update(ind.formula.metrics)
             if isinstance(ind.formula, ShareOfUnits):
                 by_level.setdefault(ind.formula.level, set()).add(ind.formula.metric)
+    return by_level
+
+
+def seed_every_unit(rules: RuleSet) -> list[MetricEvent]:
+    """One event per unit for every metric an indicator scored at the unit's level reads (and every metric a
+    share-of-units indicator counts at its level): a province where every unit reports all it should."""
+    by_level = level_metrics(rules)
     when = datetime(2025, 2, 1, 8, tzinfo=PROVINCE_TZ)
     return [MetricEvent(m, u.code, 1.0, when) for u in rules.org_tree.units for m in sorted(by_level.get(u.level, ()))]
