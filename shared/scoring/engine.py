@@ -340,8 +340,7 @@ class ScoringEngine:
     # ------------------------------------------------------------------ rules and state
     def swap_rules(self, rules: RuleSet) -> int:
         """Score the same data under new rules; returns how many stored entries no longer fit them."""
-        store = MetricStore(rules.org_tree, rules.catalog.metrics)
-        skipped = store.load(list(self.store.own_entries()))
+        store, skipped = self.store.rebuilt_for(rules.org_tree, rules.catalog.metrics)
         self.rules = rules
         self.tree = rules.org_tree
         self.store = store

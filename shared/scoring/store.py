@@ -50,6 +50,12 @@ class _Column:
         self.pages: list[array[float] | None] = [None] * ((n_units >> _SHIFT) + 1)
         self._zero = _ZERO[stride]
 
+    def copy(self) -> _Column:
+        c = _Column.__new__(_Column)
+        c.pages = [None if p is None else array("d", p) for p in self.pages]
+        c._zero = self._zero
+        return c
+
     def page(self, unit: int) -> array[float]:
         """The page holding `unit`, allocated if needed (for writes)."""
         p = self.pages[unit >> _SHIFT]
@@ -293,6 +299,28 @@ class MetricStore:
         for pi, p in enumerate(col.pages):
             if p is not None:
                 yield pi << _SHIFT, p
+
+    def rebuilt_for(self, tree: OrgTree, metrics: dict[str, Metric]) -> tuple[MetricStore, int]:
+        """The same data in a store for other rules (a rules reload), and how many own entries no longer fit
+        them. When the org-unit tree is the same and every stored metric keeps its type and roll-up, the
+        columns are copied as they are (the roll-ups depend on nothing else); otherwise the own entries are
+        re-applied one by one, as `load` does."""
+        new = MetricStore(tree, metrics)
+        old_units, new_units = self.tree.units, tree.units
+        same_tree = len(old_units) == len(new_units) and all(
+            a.code == b.code and a.parent == b.parent for a, b in zip(old_units, new_units, strict=True)
+        )
+
+        def same_metric(code: str) -> bool:
+            m, old = metrics.get(code), self.metrics[code]
+            return m is not None and m.type == old.type and m.rollup == old.rollup
+
+        if same_tree and all(same_metric(code) for code, _year in (*self._counters, *self._gauges)):
+            new._counters = {k: col.copy() for k, col in self._counters.items()}
+            new._gauges = {k: col.copy() for k, col in self._gauges.items()}
+            new.touched = {year: bytearray(t) for year, t in self.touched.items()}
+            return new, new.load(list(self.orphans))
+        return new, new.load(list(self.own_entries()))
 
     def load(self, entries: Iterable[OwnEntry]) -> int:
         """Re-apply own entries (from a snapshot or an older store); returns how many were skipped because
