@@ -58,4 +58,7 @@ class Settings(BaseSettings):
     scoring_batch_max: int = Field(default=2000, ge=1)
     scoring_batch_seconds: float = Field(default=0.05, gt=0)
     scoring_session_timeout_seconds: float = Field(default=10.0, gt=0)
+    # static group membership (KIP-345): a restarted worker with the same id gets its partitions back
+    # without a rebalance; on Kubernetes the StatefulSet pod name (scoring-0, scoring-1...)
+    scoring_instance_id: str | None = None
     alerts_group: str = "dti-alerts"

@@ -13,20 +13,22 @@ event" Faust uses to pick the changelog partition (faust-streaming#497), set exp
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.streams import _current_event
-from faust.types import EventT
+from faust.types import TP, EventT
 
 from services.kafka.bus import brokers
-from services.kafka.cells import Aggregator, Incoming
+from services.kafka.cells import Aggregator, Cell, Incoming
 from services.kafka.messages import decode_event
 from shared.settings import Settings
 
@@ -40,9 +42,17 @@ class AgentStats:
     duplicates: int = 0
     replayed: int = 0
     dead_letters: int = 0
+    rereads: int = 0
     last_batch_at: float = 0.0
     next_offset: dict[int, int] = field(default_factory=dict)  # partition -> next offset to process
     recovered: bool = False
+
+
+def _put(table: Any, partition: int, key: str, value: Any) -> Any:
+    """A table write whose changelog acknowledgement the caller can await (`table[key] = v` hides it)."""
+    ack = table.send_changelog(partition, key, value)
+    table.data[key] = value
+    return ack
 
 
 @contextlib.contextmanager
@@ -61,6 +71,8 @@ class ScoringFaust:
         n = settings.kafka_partitions
         self.stats = AgentStats()
         self.aggregator = Aggregator()
+        self._expect: dict[int, int] = {}  # partition -> next offset this worker expects in its assignment
+        self.fresher: Callable[[str], Cell | None] = lambda _key: None  # the read model's view of the changelog
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.app = faust.App(
             settings.scoring_app_id,
@@ -74,6 +86,7 @@ class ScoringFaust:
             producer_linger_ms=5,
             table_standby_replicas=0,
             consumer_auto_offset_reset="earliest",
+            consumer_group_instance_id=settings.scoring_instance_id,
             # a worker killed without leaving the group holds its partitions until this expires
             broker_session_timeout=settings.scoring_session_timeout_seconds,
             broker_rebalance_timeout=settings.scoring_session_timeout_seconds,
@@ -99,6 +112,20 @@ class ScoringFaust:
         self.dedup = self.app.Table("dedup", partitions=n)
         self.dedup.on_recover(self._rebuild_index)
         self.app.agent(self.events, name="aggregate", concurrency=1)(self._aggregate)
+        self.app.on_partitions_revoked.connect(self._forget_positions)  # type: ignore[arg-type]
+
+    def _cell(self, key: str) -> Cell | None:
+        """The newest state of a cell this worker knows: its table's, or the changelog's as the read model saw
+        it, whichever absorbed the later offset. After overlapping assignments (seen on Tansu, possible with
+        any broker while a rebalance settles) another worker may have folded events of this partition that
+        this worker's table never recovered; building on the older state would drop them."""
+        own = self.cells.get(key)
+        seen = self.fresher(key)
+        if seen is None:
+            return own
+        if own is None or (own["p"] == seen["p"] and seen["o"] > own["o"]):
+            return seen
+        return own  # type: ignore[no-any-return]
 
     @property
     def cells_changelog(self) -> str:
@@ -113,15 +140,32 @@ class ScoringFaust:
 
     async def _rebuild_index(self) -> None:
         n = 0
+        assigned = self.assigned_partitions()
         for key, records in self.dedup.items():
-            self.aggregator.remember(int(str(key).split(":")[0]), records)
+            part, _, what = str(key).partition(":")
+            if what == "next":
+                if int(part) in assigned:
+                    self._expect[int(part)] = int(records)
+                continue
+            self.aggregator.remember(int(part), records)
             n += len(records)
         self.stats.recovered = True
         log.info("scoring_tables_recovered", dedup_ids=n, cells=len(self.cells))
 
     async def _aggregate(self, stream: Any) -> None:
-        s = self.settings
-        async for batch in stream.take_events(s.scoring_batch_max, within=s.scoring_batch_seconds):
+        """Batch by what is waiting: fold when the batch is full or nothing more is queued, then ack.
+
+        Not `stream.take_events()`: it acks a batch in a `finally`, so a batch interrupted by a shutdown
+        or a crash inside the loop would be committed without its changelog writes. Here an event is acked
+        only after its batch's writes were acknowledged.
+        """
+        manual = stream.noack()
+        pending: list[EventT[Any]] = []
+        async for event in manual.events():
+            pending.append(event)
+            if len(pending) < self.settings.scoring_batch_max and not manual.channel.empty():
+                continue
+            batch, pending = pending, []
             try:
                 await self._fold(batch)
             except Exception as exc:  # a bug must not stop the agent: log, dead-letter the batch, go on
@@ -129,12 +173,55 @@ class ScoringFaust:
                 for ev in batch:
                     await self.dead.send(key=ev.message.key, value=ev.message.value)
                 self.stats.dead_letters += len(batch)
+            for ev in batch:
+                await manual.ack(ev)
+
+    async def _read_hole(self, partition: int, start: int, end: int) -> list[Incoming]:
+        """Records [start, end) of a partition, read with a plain consumer outside Faust's fetch pipeline."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=brokers(self.settings), enable_auto_commit=False)
+        await consumer.start()
+        try:
+            tp = TopicPartition(self.settings.topic_events, partition)
+            consumer.assign([tp])
+            consumer.seek(tp, start)
+            out: list[Incoming] = []
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                for r in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
+                    if r.offset >= end:
+                        return out
+                    out.append((partition, r.offset, decode_event(r.value or b"")))
+                if out and out[-1][1] >= end - 1:
+                    return out
+            raise RuntimeError(f"could not re-read {self.settings.topic_events}[{partition}] {start}..{end}")
+        finally:
+            await consumer.stop()
+
+    async def _forget_positions(self, _sender: Any, *args: Any, **_kwargs: Any) -> None:
+        """On revocation: whoever owns the partition next decides where reading resumes."""
+        revoked: set[TP] = args[0] if args else set()
+        for tp in revoked:
+            if tp.topic == self.settings.topic_events:
+                self._expect.pop(tp.partition, None)
 
     async def _fold(self, batch: list[EventT[Any]]) -> None:
         by_partition: dict[int, list[Incoming]] = {}
         last: dict[int, EventT[Any]] = {}
         for ev in batch:
             msg = ev.message
+            p = msg.partition
+            expect = self._expect.get(p)
+            if expect is not None and msg.offset > expect:
+                # dti.events is neither compacted nor transactional, so a jump in offsets within one
+                # assignment means the consumer skipped records: seen on Tansu right after a rebalance,
+                # where Faust took the hole for a "gap" and would commit over it. Read the hole directly and
+                # fold it first, in order.
+                hole = await self._read_hole(p, expect, msg.offset)
+                by_partition.setdefault(p, []).extend(hole)
+                self.stats.rereads += 1
+                log.warning("consumer_skipped_records", partition=p, first=expect, until=msg.offset, read=len(hole))
+            self._expect[p] = max(msg.offset + 1, expect or 0)
+            last[p] = ev
             try:
                 incoming = (msg.partition, msg.offset, decode_event(msg.value or b""))
             except Exception as exc:  # a record this version cannot read: set aside, not lost
@@ -143,17 +230,27 @@ class ScoringFaust:
                 self.stats.dead_letters += 1
                 continue
             by_partition.setdefault(msg.partition, []).append(incoming)
-            last[msg.partition] = ev
+        acks: list[Any] = []
         for partition, items in by_partition.items():
             with writing_for(last[partition]):
-                out = self.aggregator.absorb(items, self.cells.get)
+                out = self.aggregator.absorb(items, self._cell)
                 for key, cell in out.cells.items():
-                    self.cells[key] = cell
+                    acks.append(_put(self.cells, partition, key, cell))
                 for records in out.seen.values():
-                    self.dedup[f"{partition}:{records[0][2]}"] = records
+                    acks.append(_put(self.dedup, partition, f"{partition}:{records[0][2]}", records))
+                # where reading resumes, kept with the state: a restart or a new owner knows where a hole is
+                acks.append(_put(self.dedup, partition, f"{partition}:next", self._expect[partition]))
             self.stats.applied += out.applied
             self.stats.duplicates += out.duplicates
             self.stats.replayed += out.replayed
             self.stats.next_offset[partition] = items[-1][1] + 1
+        # The batch's offsets are committed after this returns; the changelog writes must be acknowledged by
+        # then. Faust's own flush before a commit gives up after 0.1 s per message (ProducerBuffer.
+        # flush_atmost), so a commit could overtake the writes and a new owner of the partition would
+        # recover without them: waiting here closes that gap (the two-worker SIGKILL test caught it).
+        await asyncio.gather(*acks)
+        log.debug(
+            "batch_folded", ranges={p: (items[0][1], items[-1][1], len(items)) for p, items in by_partition.items()}
+        )
         self.stats.processed += len(batch)
         self.stats.last_batch_at = time.time()

@@ -5,8 +5,8 @@ or the province's value needs the cells of every unit below it, wherever they we
 also reads all partitions of the cells' changelog into this model: roll-ups are always over all units,
 however the partitions are spread, and any worker can answer `GET /v1/scores` for any unit.
 
-Cells carry absolute values, so applying one twice, or in a replay, changes nothing. The scoring core gets
-the difference from what it held for the cell.
+Cells carry absolute values, so applying one twice, or in a replay, changes nothing: the scoring core's
+`set_own_batch` replaces a unit's own figures for the quarter and fixes the roll-ups.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from services.kafka.cells import own_entry
 from shared.rules.model import RuleSet
-from shared.scoring.engine import RawUpdate, ScoringEngine
+from shared.scoring.engine import OwnUpdate, ScoringEngine
 from shared.scoring.results import UnitScore
 from shared.scoring.store import OwnEntry
 
@@ -24,6 +24,7 @@ from shared.scoring.store import OwnEntry
 class ReadModel:
     def __init__(self, rules: RuleSet) -> None:
         self.cells: dict[str, OwnEntry] = {}
+        self.raw: dict[str, Mapping[str, Any]] = {}  # the cells as the changelog holds them
         self.latest: dict[str, dict[str, float]] = {}  # unit -> metric -> newest occurred_at (Unix seconds)
         self.engine = ScoringEngine(rules)
 
@@ -31,26 +32,21 @@ class ReadModel:
         """Apply changed cells (key, value; None is a deletion); returns the unit scores that changed."""
         tree = self.engine.tree.by_code
         metrics = self.engine.store.metrics
-        updates: list[RawUpdate] = []
+        updates: list[OwnUpdate] = []
         for key, cell in records:
             if cell is None:
                 continue  # cells are never deleted by scoring; a tombstone from an operator is ignored
+            self.raw[key] = cell
             new = own_entry(key, cell)
-            old = self.cells.get(key)
             self.cells[key] = new
             seen = self.latest.setdefault(new.unit, {})
             if float(cell["lt"]) > seen.get(new.metric, 0.0):
                 seen[new.metric] = float(cell["lt"])
             unit = tree.get(new.unit)
-            metric = metrics.get(new.metric)
-            if unit is None or metric is None:
+            if unit is None or new.metric not in metrics:
                 continue  # kept in `cells`: a later rules version that knows it scores it
-            if metric.type == "counter":
-                delta = new.value - (old.value if old is not None else 0.0)
-                updates.append((new.metric, unit, new.year, new.quarter, delta, 0.0, 0))
-            else:
-                updates.append((new.metric, unit, new.year, new.quarter, new.value, new.ts, new.seq))
-        return self.engine.apply_batch(updates) if updates else []
+            updates.append((new.metric, unit, new.year, new.quarter, new.value, new.events, new.ts, new.seq))
+        return self.engine.set_own_batch(updates) if updates else []
 
     def swap_rules(self, rules: RuleSet) -> None:
         """Score the same cells under new rules: a fresh engine restored from the cells."""

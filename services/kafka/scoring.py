@@ -48,6 +48,7 @@ class KafkaScoring:
         self.admin_token = admin_token(settings.data_dir, settings.admin_token)
         self.model = ReadModel(self.holder.current)
         self.faust = ScoringFaust(settings)
+        self.faust.fresher = lambda key: self.model.raw.get(key)  # type: ignore[assignment,return-value]
         self.caught_up = False
         self.owned: set[int] = set()
         self.sent = 0
@@ -234,6 +235,7 @@ class KafkaScoring:
             "duplicates": st.duplicates,
             "replayed": st.replayed,
             "dead_letters": st.dead_letters,
+            "rereads": st.rereads,
             "partitions": sorted(self.faust.assigned_partitions()),
             "owned_units": len(self.owned),
             "scores_sent": self.sent,
