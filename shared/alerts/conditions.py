@@ -81,6 +81,8 @@ def plain_float(value: float) -> float:
     """The float itself, or its neighbour towards zero when `repr` would be an exponent without a decimal
     point (`1e-05`, `1e+20`), which durable-rules cannot parse. Raises ValueError for NaN and infinities."""
     v = float(value)
+    if v == 0.0 or 1e-4 <= abs(v) < 1e16:
+        return v  # repr writes these without an exponent (it switches below 1e-4 and from 1e16)
     if not math.isfinite(v):
         raise ValueError(f"not a finite number: {value!r}")
     for toward in (0.0, math.inf):

@@ -56,7 +56,15 @@ LastData = Mapping[tuple[str, str], datetime]
 
 def fingerprint(labels: Mapping[str, str]) -> str:
     """Stable across restarts, processes and label edits: a hash of the identifying labels only."""
-    ident = "\0".join(f"{k}={labels.get(k, '')}" for k in IDENTITY)
+    g = labels.get
+    return fingerprint_of(
+        g("alertname", ""), g("framework", ""), g("indicator", ""), g("org_unit", ""), g("period", "")
+    )
+
+
+def fingerprint_of(alertname: str, framework: str, indicator: str, org_unit: str, period: str) -> str:
+    """`fingerprint` of labels with these identifying values (IDENTITY's order)."""
+    ident = f"alertname={alertname}\0framework={framework}\0indicator={indicator}\0org_unit={org_unit}\0period={period}"
     return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:16]
 
 
@@ -70,20 +78,37 @@ def period_id(us: UnitScore) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
+    """One rule's numbers for one indicator (or the index), unit and period: one fact for the evaluator.
+
+    Its labels, receivers and reading (what an alert about it shows) are built when asked for: a round has
+    a candidate per rule, indicator and unit, and most match nothing and concern no open alert."""
+
     rule: AlertRule
     scope: str
-    labels: dict[str, str]
-    receivers: tuple[str, ...]
-    fields: dict[str, float]
-    reading: Reading
-    fingerprint: str = field(init=False)
+    subject: Subject
+    measured: Measured
+    builder: CandidateBuilder
+    fingerprint: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "fingerprint", fingerprint(self.labels))
+    @property
+    def fields(self) -> dict[str, float]:
+        return self.measured.fields
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.builder.labels(self.rule, self.subject)
+
+    @property
+    def receivers(self) -> tuple[str, ...]:
+        return self.builder.receivers(self.rule, self.subject)
+
+    @property
+    def reading(self) -> Reading:
+        return self.builder.reading(self.rule, self.subject, self.measured)
 
     @property
     def fact(self) -> Fact:
-        return Fact(self.fingerprint, self.rule.name, self.fields)
+        return Fact(self.fingerprint, self.rule.name, self.measured.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +159,11 @@ class CandidateBuilder:
         self.base_url = base_url
         self.tree = rules.org_tree
         self.catalog = rules.catalog
+        # within a round, many candidates share these: computed once each (same strings, same numbers)
+        self._links: dict[tuple[str, str, str], str] = {}
+        self._expected: dict[tuple[str, str], float | None] = {}
+        self._dates: dict[float, dict[str, str]] = {}
+        self._today: dict[str, str] | None = None
 
     def build(
         self, scores: Iterable[UnitScore], now: datetime, history: SeriesHistory, last_data: LastData | None
@@ -165,7 +195,7 @@ class CandidateBuilder:
                     if rule.kind == "below_target":
                         measured = _below_target(rule, subject, res)
                     elif rule.kind == "off_trajectory":
-                        measured = _off_trajectory(rule, subject, ind, res, today) if this_year else None
+                        measured = self._off_trajectory(rule, subject, ind, res, today) if this_year else None
                     else:
                         measured = _sudden_drop(rule, subject, res, now, history, out.samples)
                     if measured is not None:
@@ -243,11 +273,13 @@ class CandidateBuilder:
             if unit.level not in ind.levels or not rule.select.takes_level(unit.level):
                 continue
             last = max(newest.get((c, unit.index), 0.0) for c in codes)
-            when = datetime.fromtimestamp(last, PROVINCE_TZ).date() if last > 0 else None
-            shown = {
-                "last": when.isoformat() if when else "never",
-                "last_vi": date_vi(when) if when else "chưa có",
-            }
+            shown = self._dates.get(last)
+            if shown is None:
+                when = datetime.fromtimestamp(last, PROVINCE_TZ).date() if last > 0 else None
+                shown = self._dates[last] = {
+                    "last": when.isoformat() if when else "never",
+                    "last_vi": date_vi(when) if when else "chưa có",
+                }
             measured = Measured({"last_data": last, "due_from": due_from}, details={**details, **shown})
             out.candidates.append(self._candidate(rule, Subject.of(fw, ind, unit, period), measured, STALE_SCOPE))
 
@@ -268,10 +300,38 @@ class CandidateBuilder:
                     newest[(code, a)] = ts
         return newest
 
+    def _off_trajectory(
+        self, rule: AlertRule, s: Subject, ind: Indicator, res: IndicatorResult, today: date
+    ) -> Measured | None:
+        """`_off_trajectory` with the path's value at today's date and today's texts computed once per
+        indicator and level, not once per unit (`today` is the same for the whole round)."""
+        key = (f"{s.framework.code}|{ind.code}", s.org_unit.level)
+        try:
+            expected = self._expected[key]
+        except KeyError:
+            expected = self._expected[key] = expected_at(ind, s.org_unit.level, today)
+        if self._today is None:
+            self._today = {"date": today.isoformat(), "date_vi": date_vi(today)}
+        return _off_trajectory(rule, s, ind, res, today, expected, self._today)
+
+    def _link(self, org_unit: str, period: str, framework: str) -> str:
+        key = (org_unit, period, framework)
+        link = self._links.get(key)
+        if link is None:
+            link = self._links[key] = score_link(self.base_url, org_unit, period, framework)
+        return link
+
     # ------------------------------------------------------------------ labels, routing, reading
     def _candidate(self, rule: AlertRule, s: Subject, m: Measured, scope: str | None = None) -> Candidate:
-        department = s.owner if rule.receiver == OWNER else rule.receiver
-        labels = {
+        fp = fingerprint_of(rule.name, s.framework.code, s.code, s.org_unit.code, s.period)
+        scope = scope or score_scope(s.framework.code, s.org_unit.code, s.period)
+        return Candidate(rule, scope, s, m, self, fp)
+
+    def _department(self, rule: AlertRule, s: Subject) -> str:
+        return s.owner if rule.receiver == OWNER else rule.receiver
+
+    def labels(self, rule: AlertRule, s: Subject) -> dict[str, str]:
+        return {
             **rule.labels,
             "alertname": rule.name,
             "kind": rule.kind,
@@ -281,14 +341,17 @@ class CandidateBuilder:
             "org_unit": s.org_unit.code,
             "level": s.org_unit.level,
             "period": s.period,
-            "department": department,
+            "department": self._department(rule, s),
         }
+
+    def receivers(self, rule: AlertRule, s: Subject) -> tuple[str, ...]:
+        department = self._department(rule, s)
         dti = self.catalog.dti_department
-        receivers = (
-            (department, dti) if self.alerts.settings.copy_dti_department and dti != department else (department,)
-        )
+        return (department, dti) if self.alerts.settings.copy_dti_department and dti != department else (department,)
+
+    def reading(self, rule: AlertRule, s: Subject, m: Measured) -> Reading:
         dep = self.catalog.departments.get(s.owner)
-        reading = Reading(
+        return Reading(
             kind=rule.kind,
             framework=s.framework.code,
             indicator=s.code,
@@ -302,15 +365,13 @@ class CandidateBuilder:
             owner=s.owner,
             owner_name=dep.name if dep else s.owner,
             owner_name_en=dep.name_en if dep else s.owner,
-            link=score_link(self.base_url, s.org_unit.code, s.period, s.framework.code),
+            link=self._link(s.org_unit.code, s.period, s.framework.code),
             value=m.value,
             reference=m.reference,
             gap=m.gap,
             higher_is_better=s.higher if m.higher is None else m.higher,
             details=m.details,
         )
-        scope = scope or score_scope(s.framework.code, s.org_unit.code, s.period)
-        return Candidate(rule, scope, labels, receivers, m.fields, reading)
 
 
 # ---------------------------------------------------------------- per kind
@@ -324,14 +385,22 @@ def _below_target(rule: AlertRule, s: Subject, res: IndicatorResult) -> Measured
     return Measured({"shortfall": shortfall, "allowed": allowed}, res.value, t, shortfall)
 
 
-def _off_trajectory(rule: AlertRule, s: Subject, ind: Indicator, res: IndicatorResult, today: date) -> Measured | None:
+def _off_trajectory(
+    rule: AlertRule,
+    s: Subject,
+    ind: Indicator,
+    res: IndicatorResult,
+    today: date,
+    expected: float | None,
+    today_texts: dict[str, str],
+) -> Measured | None:
+    """`expected` is the path's value at `today` (`expected_at`), `today_texts` today's date as shown."""
     assert isinstance(rule.params, OffTrajectory) and res.value is not None
-    expected = expected_at(ind, s.org_unit.level, today)
     if expected is None:
         return None  # no baseline, no path
     tol = rule.params.tolerance if rule.params.tolerance is not None else ind.tolerance
     shortfall = (expected - res.value) if s.higher else (res.value - expected)
-    details = {"date": today.isoformat(), "date_vi": date_vi(today), "tolerance": f"{tol * 100:.4g}%"}
+    details = {**today_texts, "tolerance": f"{tol * 100:.4g}%"}
     fields = {"shortfall": shortfall, "allowed": tol * abs(expected) + 1e-12}
     return Measured(fields, res.value, expected, shortfall, details)
 

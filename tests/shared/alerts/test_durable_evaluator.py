@@ -4,6 +4,7 @@ shown to agree with the plain-Python reference on any facts."""
 from __future__ import annotations
 
 import json
+import math
 import resource
 import threading
 from dataclasses import replace
@@ -229,3 +230,15 @@ def test_library_json_parser_rejects_an_exponent_without_a_decimal_point() -> No
         host.assert_fact("raw", {"id": "a", "rule": "r", "v": 1e-05})
     with pytest.raises(engine.MessageNotHandledException):  # with a decimal point it parses (and is < 1)
         host.assert_fact("raw", {"id": "b", "rule": "r", "v": 1.5e-07})
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_plain_float_short_path_agrees_with_repr(v: float) -> None:
+    """The short path (no `repr` between 1e-4 and 1e16) returns what stepping on `repr` alone returns."""
+    expected = v
+    for toward in (0.0, math.inf):
+        text = repr(expected)
+        if "e" not in text or "." in text.partition("e")[0]:
+            break
+        expected = math.nextafter(expected, toward)
+    assert plain_float(v) == expected

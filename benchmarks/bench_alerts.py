@@ -1,0 +1,116 @@
+"""Alert evaluation benchmark: one round of the province's alert rules (rules/alerts.yaml) over the scores of
+10,000 units, as the alerts runtime runs it every DTI_ALERTS_INTERVAL_SECONDS.
+
+Run: .venv/bin/python -m benchmarks.bench_alerts [--quick] [--units N]
+
+The scores come from a scored synthetic province (every unit reporting its level's metrics, then events
+that leave some units below target), `last_data` covers every unit's metrics (so the stale-data rule runs),
+and rounds go one minute apart. Figures:
+- the first round, which opens an alert for every condition that holds (pending, under its `for:`);
+- a steady round a minute later (the same conditions hold, nothing new): what most rounds cost;
+- beside it, its ceiling: the same round with the plain-Python condition evaluator instead of durable-rules,
+  i.e. what the rules engine adds (the facts, lifecycle and notifications are the same work).
+CPU time of the process; rounds are repeated and the median taken. The issue sets no goal for this figure;
+a round runs every 60 s by default (DTI_ALERTS_INTERVAL_SECONDS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from benchmarks.figures import Figure
+
+
+def measure(n_units: int, quick: bool) -> dict[str, Any]:
+    from benchmarks.synthetic import events, province, seed_every_unit
+    from shared.alerts.conditions import PythonEvaluator
+    from shared.alerts.durable_evaluator import DurableEvaluator
+    from shared.alerts.engine import AlertEngine, EvaluatorFactory
+    from shared.alerts.state import AlertBook
+    from shared.periods import PROVINCE_TZ
+    from shared.scoring.engine import ScoringEngine
+
+    rules = province(n_units, alerts=True)
+    scoring = ScoringEngine(rules)
+    seed = seed_every_unit(rules)
+    scoring.apply_many(seed)
+    scoring.apply_many(events(rules, n_units * 2, seed=11))  # units drift apart: some below target
+    scores = list(scoring.results.values())
+    start = datetime(2025, 11, 20, 9, 0, tzinfo=PROVINCE_TZ)
+    # every unit's metrics reported within the hour: the stale-data rule runs over all, few fire
+    last_data = {(ev.metric, ev.org_unit): start - timedelta(hours=1) for ev in seed}
+    repeats = 2 if quick else 4
+    out: dict[str, Any] = {"units": n_units, "scores": len(scores)}
+    evaluators: dict[str, EvaluatorFactory] = {"durable": DurableEvaluator, "python": PythonEvaluator}
+    for name, factory in evaluators.items():
+        first: list[float] = []
+        steady: list[float] = []
+        for _ in range(repeats):
+            engine = AlertEngine(rules, "https://dti.example", factory)
+            book = AlertBook()
+            c = time.process_time()
+            r1 = engine.evaluate(book, scores, start, last_data)
+            first.append(time.process_time() - c)
+            c = time.process_time()
+            r2 = engine.evaluate(book, scores, start + timedelta(minutes=1), last_data)
+            steady.append(time.process_time() - c)
+            assert not r1.errors and not r2.errors, (r1.errors, r2.errors)
+        out[name] = {
+            "first_s": first,
+            "steady_s": steady,
+            "facts": r2.facts,
+            "matched": r2.matched,
+            "alerts": len(book.alerts),
+        }
+    return out
+
+
+def figures(raw: dict[str, Any]) -> list[Figure]:
+    n = raw["units"]
+    steady = statistics.median(raw["durable"]["steady_s"])
+    ceiling = statistics.median(raw["python"]["steady_s"])
+    first = statistics.median(raw["durable"]["first_s"])
+    return [
+        Figure(
+            f"alerts.round_s.{n}",
+            steady,
+            "s",
+            ceiling=ceiling,  # the same round with the plain-Python condition evaluator
+            ratio=steady / ceiling,
+        ),
+        Figure(f"alerts.first_round_s.{n}", first, "s"),
+    ]
+
+
+def run(quick: bool, n_units: int = 10_000) -> list[Figure]:
+    return figures(measure(n_units, quick))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--units", type=int, default=10_000)
+    args = ap.parse_args()
+    raw = measure(args.units, args.quick)
+    print(f"{raw['units']:,} units, {raw['scores']:,} unit scores")
+    for name in ("durable", "python"):
+        r = raw[name]
+        print(
+            f"{name:>8}: first round {statistics.median(r['first_s']):.3f} s "
+            f"({', '.join(f'{x:.3f}' for x in r['first_s'])}), steady round {statistics.median(r['steady_s']):.3f} s "
+            f"({', '.join(f'{x:.3f}' for x in r['steady_s'])}); {r['facts']:,} facts, {r['matched']:,} matched, "
+            f"{r['alerts']:,} alerts"
+        )
+    for f in figures(raw):
+        print(
+            f"{f.name}: {f.value:.3f} {f.unit}"
+            + (f" (goal {f.goal}: {'met' if f.met else 'NOT met'})" if f.goal else "")
+        )
+
+
+if __name__ == "__main__":
+    main()
