@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.bench_cmd import bench
 from services.cli.demo_cmd import demo
 from services.cli.kafka_cmd import alerts, ingest, scoring
 from services.cli.keys_cmd import keys_app
@@ -24,6 +25,7 @@ app.command("scoring")(scoring)
 app.command("alerts")(alerts)
 app.command("simulate")(simulate)
 app.command("demo")(demo)
+app.command("bench")(bench)
 
 
 def main() -> None:
