@@ -14,6 +14,7 @@ from shared.rules.model import (
     Framework,
     Indicator,
     Latest,
+    Linear,
     MainIndicator,
     OrgTree,
     PerCapita,
@@ -216,17 +217,36 @@ def compile_indicator(cf: CompiledFramework, ind: Indicator, level: str) -> Indi
     points, direction, curve = ind.points, ind.direction, ind.curve
     target_of = cf.target
     tree = cf.tree
+    higher = direction == "higher"
+    floor = curve.floor if isinstance(curve, Linear) else None
+    # per year: the target, the linear curve's span and the threshold `meets` compares with, computed as
+    # `score` and `meets` compute them (the same expressions, so the same floats)
+    per_year: dict[int, tuple[float | None, float, float]] = {}
 
     def finish(value: float | None, reason: str | None, year: int) -> IndicatorResult:
-        target = target_of(ind, level, year)
+        got = per_year.get(year)
+        if got is None:
+            target = target_of(ind, level, year)
+            if target is None:
+                got = (None, 0.0, 0.0)
+            else:
+                span = 0.0 if floor is None else (target - floor) if higher else (floor - target)
+                eps = 1e-9 * max(1.0, abs(target))
+                got = (target, span, target - eps if higher else target + eps)
+            per_year[year] = got
+        target, span, threshold = got
         if value is None:
             return IndicatorResult(None, target, None, points, None, "no_data", reason)
         if target is None:
             return IndicatorResult(
                 value, None, None, points, None, "no_data", f"no target for level {level} in {year} / chưa có chỉ tiêu"
             )
-        sc = score(curve, value, target, direction)
-        status: IndicatorStatus = "met" if meets(value, target, direction) else "below_target"
+        if floor is not None and span > 0:
+            x = (value - floor) / span if higher else (floor - value) / span
+            sc = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+        else:
+            sc = score(curve, value, target, direction)
+        status: IndicatorStatus = "met" if (value >= threshold if higher else value <= threshold) else "below_target"
         return IndicatorResult(value, target, sc, points, sc * points, status)
 
     f = ind.formula
