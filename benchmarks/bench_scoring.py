@@ -193,7 +193,7 @@ def report(raw: dict[str, Any]) -> str:
     )
     lc, lw = raw["reload_cpu_s"], raw["reload_wall_s"]
     lines.append(
-        f"rules reload (store rebuilt from own entries + full rescoring): {statistics.median(lc):.3f} s "
+        f"rules reload (store copied or rebuilt, then full rescoring): {statistics.median(lc):.3f} s "
         f"(runs {', '.join(f'{x:.3f}' for x in lc)}; wall {', '.join(f'{x:.3f}' for x in lw)})"
     )
     lines.append(
