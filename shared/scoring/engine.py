@@ -151,8 +151,13 @@ class ScoringEngine:
         dirty: dict[tuple[str, int, int], set[str]] = {}
         touched: dict[tuple[int, int], None] = {}  # (unit, year), in first-touched order
         compiled = list(self.compiled.values())
+        seen: set[tuple[str, int, int]] = set()  # (metric, unit, year) already marked in this batch
         for upd in updates:
             metric, unit, year = upd[0], upd[1], upd[2]
+            if (metric, unit, year) in seen:  # what it makes dirty is marked already: only the write is new
+                write(upd)
+                continue
+            seen.add((metric, unit, year))
             chain = [unit]
             a = parent[unit]
             while a >= 0:
