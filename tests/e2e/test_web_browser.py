@@ -464,16 +464,19 @@ def test_alert_appears_after_events_breach_a_target(browser: WebDriver, server: 
         )
         assert r.status_code == 202, r.text
 
-    def shown() -> list[WebElement]:
-        return [
-            a
-            for a in box.find_elements(By.CSS_SELECTOR, "li.alert")
-            if "Huyện T7" in a.text and "Hồ sơ công việc trên mạng" in a.text
-        ]
+    def severity() -> str | None:
+        """The alert's severity once it is listed; the page re-renders the list as it polls, so an element
+        found a moment ago may be gone: read it again then."""
+        try:
+            for a in box.find_elements(By.CSS_SELECTOR, "li.alert"):
+                if "Huyện T7" in a.text and "Hồ sơ công việc trên mạng" in a.text:
+                    return a.get_attribute("data-severity") or ""
+        except StaleElementReferenceException:
+            return None
+        return None
 
-    wait_for(browser, lambda: bool(shown()), timeout=30)
-    item = shown()[0]
-    assert item.get_attribute("data-severity") == "warning"
+    wait_for(browser, lambda: severity() is not None, timeout=30)
+    assert wait_for(browser, severity, timeout=10) == "warning"
     api_alerts = [
         a
         for a in httpx.get(server.url + "/v1/alerts").json()["alerts"]
