@@ -21,6 +21,7 @@ from shared.rules.model import Indicator, RuleSet, ShareOfUnits
 from shared.scoring.evaluate import (
     CompiledFramework,
     ShareCounts,
+    evaluate_main_from_row,
     evaluate_planned_composite,
     evaluate_planned_main,
 )
@@ -31,6 +32,7 @@ RawUpdate = tuple[str, int, int, int, float, float, int]  # metric, unit, year, 
 # metric, unit, year, quarter, value, events, ts, seq: a unit's absolute own figures for a quarter
 OwnUpdate = tuple[str, int, int, int, float, int, float, int]
 _U = TypeVar("_U", RawUpdate, OwnUpdate)
+_NAN = float("nan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,14 @@ class ScoringEngine:
         # neither OrgUnit objects nor tuples of int objects scattered over the heap
         self._parent = array("q", [-1 if u.parent is None else u.parent for u in units])
         self._level = [u.level for u in units]
+        # each unit's position among the units of its level, and how many units each level has: the rows of
+        # the earned-points arrays (see `_earned_row`)
+        self._pos = array("q", [0] * len(units))
+        self._level_count: dict[str, int] = {}
+        for u in units:
+            self._pos[u.index] = self._level_count.get(u.level, 0)
+            self._level_count[u.level] = self._pos[u.index] + 1
+        self._earned: dict[tuple[str, int, str], array[float]] = {}
         self._share_levels: dict[str, set[str]] = {}
         for cf in self.compiled.values():
             for metric, inds in cf.share_deps.items():
@@ -214,7 +224,7 @@ class ScoringEngine:
                 current = row[a]
                 if current is None:  # first data in this unit's subtree this year: score it whole
                     current = row[a] = self.results[(code, a, year)] = self._score_unit(
-                        cf, a, year, 4, self._readers[code]
+                        cf, a, year, 4, self._readers[code], materialise=True
                     )
                     changed.append(current)
                     continue
@@ -222,6 +232,17 @@ class ScoringEngine:
                 if pending and self._update_indicators(cf, current, pending):
                     changed.append(current)
         return changed
+
+    def _earned_row(self, cf: CompiledFramework, year: int, level: str) -> array[float]:
+        """Earned points of the materialised indicator results, per (framework, year, level): one row per unit
+        of the level, one column per indicator scored there (LevelPlan order), NaN where there is no data. The
+        main indicators are summed from it on the incremental path."""
+        key = (cf.fw.code, year, level)
+        a = self._earned.get(key)
+        if a is None:
+            width = len(cf.level_plan(level).indicators)
+            a = self._earned[key] = array("d", [_NAN]) * (self._level_count.get(level, 0) * width)
+        return a
 
     def _row(self, framework: str, year: int) -> list[UnitScore | None]:
         row = self._rows.get((framework, year))
@@ -234,21 +255,34 @@ class ScoringEngine:
         level = self._level[us.unit]
         read = self._readers[fw.code]
         inds = us.indicators
+        changed: set[str] = set()  # indicators, then main indicators and composites, that changed
         mains: set[str] = set()
         plan = cf.level_plan(level)
         evaluators = plan.evaluators
         store, unit, year = self.store, us.unit, us.year
+        earned = self._earned_row(cf, year, level)
+        base = self._pos[unit] * len(plan.indicators)
+        slot = plan.slot
         for c in codes:
             new = evaluators[c](store, unit, year, 4, read)
             if new != inds.get(c):
                 inds[c] = new
+                e = new.earned
+                earned[base + slot[c]] = _NAN if e is None else e
+                changed.add(c)
                 mains.add(cf.mains_of[c].code)
         if not mains:
             return False
         main_plans = plan.main_by_code
         for m in mains:
-            us.mains[m] = evaluate_planned_main(fw, main_plans[m], inds)
-        self._score_composites(cf, us, level)
+            us.mains[m] = evaluate_main_from_row(fw, main_plans[m], earned, base)
+        changed |= mains
+        # a composite none of whose parts changed keeps its result (a function of those parts alone)
+        comps = us.composites
+        for cp in plan.composites:
+            if cp.static is None and any(code in changed for code, _w, _src in cp.parts):
+                comps[cp.key] = evaluate_planned_composite(cp, fw, inds, us.mains, comps)
+                changed.add(cp.code)
         return True
 
     def _share_reader(self, framework: str) -> ShareCounts:
@@ -265,6 +299,7 @@ class ScoringEngine:
         """Recompute every materialised score from the store (after a rules reload or a restore)."""
         self.results.clear()
         self._rows.clear()
+        self._earned.clear()
         self._share.clear()
         units = self.tree.units
         years = self.store.years()
@@ -290,15 +325,30 @@ class ScoringEngine:
             for u in self.store.touched_units(year):
                 for cf in self.compiled.values():
                     code = cf.fw.code
-                    us = self._score_unit(cf, u, year, 4, self._readers[code])
+                    us = self._score_unit(cf, u, year, 4, self._readers[code], materialise=True)
                     self.results[(code, u, year)] = self._row(code, year)[u] = us
 
-    def _score_unit(self, cf: CompiledFramework, unit: int, year: int, quarter: int, share: ShareCounts) -> UnitScore:
+    def _score_unit(
+        self,
+        cf: CompiledFramework,
+        unit: int,
+        year: int,
+        quarter: int,
+        share: ShareCounts,
+        materialise: bool = False,
+    ) -> UnitScore:
+        """A unit's scores computed whole; `materialise`: they are the year's kept results (`results`), so
+        their earned points go to the unit's row of `_earned` too."""
         fw = cf.fw
         level = self._level[unit]
         plan = cf.level_plan(level)
         store = self.store
         inds = {code: ev(store, unit, year, quarter, share) for code, ev in plan.indicators}
+        if materialise:
+            earned = self._earned_row(cf, year, level)
+            base = self._pos[unit] * len(plan.indicators)
+            for i, r in enumerate(inds.values()):
+                earned[base + i] = _NAN if r.earned is None else r.earned
         mains = {m.code: m.static or evaluate_planned_main(fw, m, inds) for m in plan.mains}
         us = UnitScore(fw.code, unit, year, quarter, inds, mains, {})
         self._score_composites(cf, us, level)

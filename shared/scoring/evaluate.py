@@ -6,6 +6,7 @@ only where the share-of-units counts come from differs.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -56,6 +57,7 @@ class MainPlan:
     static: CompositeResult | None  # NOT_APPLICABLE / NOT_SCORED, decided by the level alone
     parts: tuple[tuple[str, float], ...]  # its indicators scored at the level, with their points
     points: float  # their sum
+    slots: tuple[tuple[str, int, float], ...] = ()  # the same with each one's position in LevelPlan.indicators
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class LevelPlan:
 
     indicators: tuple[tuple[str, IndicatorEvaluator], ...]  # scored at the level, in the framework's order
     evaluators: dict[str, IndicatorEvaluator]  # the same by code
+    slot: dict[str, int]  # each one's position in `indicators`
     mains: tuple[MainPlan, ...]  # every main indicator, in the framework's order
     main_by_code: dict[str, MainPlan]
     composites: tuple[CompositePlan, ...]  # pillars in dependency order, index last
@@ -132,11 +135,13 @@ class CompiledFramework:
 
     def _build_level_plan(self, level: str) -> LevelPlan:
         fw = self.fw
+        position = {ind.code: i for i, ind in enumerate(self.by_level.get(level, ()))}
         mains: list[MainPlan] = []
         for m in fw.main_indicators.values():
             applicable, points = self.main_plan(m, level)
             static = NOT_APPLICABLE if not applicable else NOT_SCORED if points <= 0 else None
-            mains.append(MainPlan(m.code, static, applicable, points))
+            slots = tuple((c, position[c], pts) for c, pts in applicable)
+            mains.append(MainPlan(m.code, static, applicable, points, slots))
         static_main = {m.code: m.static for m in mains}
         scored = {ind.code for ind in self.by_level.get(level, ())}
         done: dict[str, bool] = {}  # composites planned so far: code -> can count at this level
@@ -165,7 +170,7 @@ class CompiledFramework:
             plans.append(CompositePlan(key, comp.code, tuple(parts), total, None if total != 0 else NOT_APPLICABLE))
             done[comp.code] = total != 0
         evaluators = tuple((ind.code, compile_indicator(self, ind, level)) for ind in self.by_level.get(level, ()))
-        return LevelPlan(evaluators, dict(evaluators), tuple(mains), {m.code: m for m in mains}, tuple(plans))
+        return LevelPlan(evaluators, dict(evaluators), position, tuple(mains), {m.code: m for m in mains}, tuple(plans))
 
     def main_plan(self, main: MainIndicator, level: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """The main indicator's indicators scored at a level, with their points, and the points' sum."""
@@ -367,6 +372,26 @@ def evaluate_planned_main(fw: Framework, plan: MainPlan, results: dict[str, Indi
     for c, pts in plan.parts:
         e = results[c].earned
         if e is None:
+            missing.append(c)
+            with_data -= pts
+        else:
+            earned += e
+    return _main_result(fw, points, with_data, earned, tuple(missing))
+
+
+def evaluate_main_from_row(fw: Framework, plan: MainPlan, earned_row: array[float], base: int) -> CompositeResult:
+    """`evaluate_planned_main` reading the indicators' earned points from a unit's row of a flat array
+    (NaN where an indicator has no data) instead of from their results: the same sums, in the same order,
+    without fetching every indicator's result object from wherever it lies in memory."""
+    if plan.static is not None:
+        return plan.static
+    points = plan.points
+    earned = 0.0
+    with_data = points
+    missing: list[str] = []
+    for c, pos, pts in plan.slots:
+        e = earned_row[base + pos]
+        if e != e:  # NaN: no data
             missing.append(c)
             with_data -= pts
         else:
