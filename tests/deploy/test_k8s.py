@@ -189,7 +189,7 @@ def test_workload_probes_resources_and_security(docs: list[dict[str, Any]], name
     config = one(docs, "ConfigMap", refs["configMapRef"])
     one(docs, "Secret", refs["secretRef"])
     settings = {f"DTI_{n.upper()}" for n in Settings.model_fields}
-    env = {**config["data"], **{e["name"]: e["value"] for e in c.get("env", [])}}
+    env = {**config["data"], **{e["name"]: e["value"] for e in c.get("env", []) if "value" in e}}
     assert set(env) <= settings, set(env) - settings
     Settings.model_validate({k[4:].lower(): v for k, v in env.items()})
     # a Service in front, selecting these pods, on the named port
@@ -218,7 +218,9 @@ def test_ingest_scales_and_scoring_keeps_its_state(docs: list[dict[str, Any]]) -
     [claim] = sts["spec"]["volumeClaimTemplates"]
     [c] = sts["spec"]["template"]["spec"]["containers"]
     assert {"name": claim["metadata"]["name"], "mountPath": "/var/lib/dti"} in c["volumeMounts"]
-    assert {"name": "DTI_SCORING_STORE", "value": "rocksdb://"} in c["env"]
+    assert {"name": "DTI_SCORING_STORE", "value": "memory://"} in c["env"]  # no RocksDB binding in the lock yet
+    instance = {"name": "DTI_SCORING_INSTANCE_ID", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
+    assert instance in c["env"]
     headless = one(docs, "Service", sts["spec"]["serviceName"])
     assert headless["spec"]["clusterIP"] == "None"
     alerts = one(docs, "Deployment", "dti-alerts")
@@ -295,7 +297,7 @@ def test_kafka_is_kraft_and_topics_match_the_services(docs: list[dict[str, Any]]
         t = topics[spec.name]["spec"]
         assert (t["partitions"], t["config"]["cleanup.policy"]) == (spec.num_partitions, policy), spec.name
         assert t["replicas"] == int(config["data"]["DTI_KAFKA_REPLICATION"])
-    assert topics["dti.unit-totals"]["spec"]["config"]["cleanup.policy"] == "compact"
+    assert topics["dti.keys"]["spec"]["config"]["cleanup.policy"] == "compact"
 
 
 def test_grafana_dashboard_configmap(docs: list[dict[str, Any]]) -> None:
