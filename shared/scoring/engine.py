@@ -111,12 +111,15 @@ class ScoringEngine:
         """Apply events as one batch (see `apply_batch`); `seqs` are their positions in the durable log."""
         by_code = self.tree.by_code
         updates: list[RawUpdate] = []
+        when: dict[datetime, tuple[int, int, float]] = {}  # a batch's events often share their occurred_at
         for i, ev in enumerate(events):
-            year, quarter = year_quarter(ev.occurred_at)
+            at = ev.occurred_at
+            w = when.get(at)
+            if w is None:
+                year, quarter = year_quarter(at)
+                w = when[at] = (year, quarter, at.timestamp())
             self._seq = self._seq + 1 if seqs is None else seqs[i]
-            updates.append(
-                (ev.metric, by_code[ev.org_unit], year, quarter, ev.value, ev.occurred_at.timestamp(), self._seq)
-            )
+            updates.append((ev.metric, by_code[ev.org_unit], w[0], w[1], ev.value, w[2], self._seq))
         return self.apply_batch(updates)
 
     def apply_raw(
