@@ -55,8 +55,13 @@ class Settings(BaseSettings):
     kafka_send_timeout_seconds: float = Field(default=1.0, gt=0)  # then 503 + Retry-After, never a hang
     scoring_app_id: str = "dti-scoring"  # Faust app id: consumer group and changelog topic prefix
     scoring_store: str = "memory://"  # or rocksdb:// (state on a volume, faster recovery)
-    scoring_batch_max: int = Field(default=2000, ge=1)
-    scoring_batch_seconds: float = Field(default=0.05, gt=0)
+    scoring_batch_max: int = Field(default=2000, ge=1)  # events folded per batch (one changelog write per cell)
+    # how long a batch waits for more events after its first one (like the producer's linger.ms)
+    scoring_batch_seconds: float = Field(default=0.05, ge=0)
+    # the longest a fetch waits for data (Faust fixes 1,500 ms; Tansu holds a fetch that long even as data arrives)
+    scoring_fetch_max_wait_ms: int = Field(default=100, ge=1)
+    # a unit's score update goes to dti.scores at most this often; changes in between are coalesced
+    scoring_emit_interval_seconds: float = Field(default=0.1, ge=0)
     scoring_session_timeout_seconds: float = Field(default=10.0, gt=0)
     # static group membership (KIP-345): a restarted worker with the same id gets its partitions back
     # without a rebalance; on Kubernetes the StatefulSet pod name (scoring-0, scoring-1...)

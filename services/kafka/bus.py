@@ -16,8 +16,8 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
-from aiokafka.partitioner import murmur2
 
+from services.kafka.messages import partition_records
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -29,11 +29,6 @@ class BrokerUnavailable(Exception):
 
 def brokers(settings: Settings) -> list[str]:
     return [b.strip() for b in settings.kafka_brokers.split(",") if b.strip()]
-
-
-def partition_for(key: str, partitions: int) -> int:
-    """The partition a keyed record lands in: the Java client's default partitioner (murmur2)."""
-    return int(murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 
 
 def topic_specs(settings: Settings) -> list[NewTopic]:
@@ -102,15 +97,18 @@ class Producer:
             log.info("kafka_producer_ready", brokers=self.settings.kafka_brokers)
             return
 
-    async def send_all(self, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:
-        """Send keyed records; return once the broker acknowledged all of them, or raise BrokerUnavailable."""
+    async def send_events(self, topic: str, items: Sequence[tuple[str, bytes]]) -> None:
+        """Send a request's encoded events (org unit, event), one record per partition their units fall in;
+        return once the broker acknowledged all of them, or raise BrokerUnavailable."""
         producer = self._producer
         if producer is None:
             raise BrokerUnavailable("not connected to the broker yet")
         timeout = self.settings.kafka_send_timeout_seconds
         try:
             async with asyncio.timeout(timeout):
-                futures = [await producer.send(topic, value=v, key=k) for k, v in records]
+                partitions = len(await producer.partitions_for(topic))  # the topic's own count, not a setting
+                records = partition_records(items, partitions)
+                futures = [await producer.send(topic, value=v, key=k, partition=p) for k, p, v in records]
                 await asyncio.gather(*futures)
         except (TimeoutError, KafkaError) as exc:
             raise BrokerUnavailable(f"no acknowledgement from the broker within {timeout}s: {exc!r}") from exc

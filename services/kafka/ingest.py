@@ -62,17 +62,14 @@ class KafkaIngest:
 
     async def append(self, events: list[AcceptedEvent]) -> AppendResult:
         metrics = self.holder.current.catalog.metrics
-        records = [
-            (ev.org_unit.encode(), encode_event(ev, "c" if metrics[ev.metric].type == "counter" else "g"))
-            for ev in events
-        ]
-        await self._send(records)
+        items = [(ev.org_unit, encode_event(ev, "c" if metrics[ev.metric].type == "counter" else "g")) for ev in events]
+        await self._send(items)
         return AppendResult([LoggedEvent(0, ev) for ev in events], 0)
 
     async def observe(self, observations: list[Observation]) -> AppendResult:
-        records = [
+        items = [
             (
-                ob.org_unit.encode(),
+                ob.org_unit,
                 encode_observation(
                     ob.source,
                     ob.org_unit,
@@ -86,19 +83,19 @@ class KafkaIngest:
             )
             for ob in observations
         ]
-        await self._send(records)
+        await self._send(items)
         logged = [
             LoggedEvent(0, AcceptedEvent(ob.source, "obs", ob.org_unit, ob.metric, ob.value, ob.occurred_at))
             for ob in observations
         ]
         return AppendResult(logged, 0)
 
-    async def _send(self, records: list[tuple[bytes, bytes]]) -> None:
+    async def _send(self, items: list[tuple[str, bytes]]) -> None:
         try:
-            await self.producer.send_all(self.settings.topic_events, records)
+            await self.producer.send_events(self.settings.topic_events, items)
         except BrokerUnavailable as exc:
             self.metrics.kafka_produce_failures.labels(self.settings.topic_events).inc()
-            log.warning("broker_unavailable", error=str(exc), records=len(records))
+            log.warning("broker_unavailable", error=str(exc), events=len(items))
             raise
 
 

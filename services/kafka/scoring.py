@@ -25,9 +25,9 @@ from services.common.metrics import ServiceMetrics
 from services.embedded.runtime import RulesState, today
 from services.ingest.keys import admin_token
 from services.kafka.app_common import service_app
-from services.kafka.bus import brokers, ensure_topics, partition_for
+from services.kafka.bus import brokers, ensure_topics
 from services.kafka.faust_app import ScoringFaust
-from services.kafka.messages import encode_score, score_key
+from services.kafka.messages import encode_score, partition_for, score_key
 from services.kafka.read_model import ReadModel
 from services.kafka.rules import RulesHolder
 from services.scoring.routes import read
@@ -51,6 +51,10 @@ class KafkaScoring:
         self.faust.fresher = lambda key: self.model.raw.get(key)  # type: ignore[assignment,return-value]
         self.caught_up = False
         self.owned: set[int] = set()
+        self._owner_cache: set[int] = set()
+        self._owned_for: tuple[frozenset[int], int] | None = None  # the (partitions, tree) it was computed for
+        self._dirty: dict[tuple[str, int, int], UnitScore] = {}  # changed since the last round of updates
+        self._wake = asyncio.Event()
         self.sent = 0
         self._counted = 0
         self._producer: AIOKafkaProducer | None = None
@@ -76,6 +80,8 @@ class KafkaScoring:
     def _swap_rules(self, rules: RuleSet) -> None:
         self.model.swap_rules(rules)
         self.owned = set()  # re-send every owned unit's scores under the new version
+        self._owned_for = None
+        self._wake.set()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -88,7 +94,10 @@ class KafkaScoring:
         )
         await _retry(self._producer.start, "producer")
         await self.faust.app.start()
-        self._tasks = [asyncio.create_task(self._follow(), name="read-model")]
+        self._tasks = [
+            asyncio.create_task(self._follow(), name="read-model"),
+            asyncio.create_task(self._emitter(), name="scores-out"),
+        ]
         self.holder.start()
 
     async def stop(self) -> None:
@@ -158,7 +167,9 @@ class KafkaScoring:
                     lag += max(0, (consumer.highwater(tp) or 0) - await consumer.position(tp))
                 self.metrics.kafka_lag.labels(topic).set(lag)
                 self._events_lag()
-                await self._emit(changed)
+                for us in changed:
+                    self._dirty[(us.framework, us.unit, us.year)] = us
+                self._wake.set()  # also without changes: a rebalance may have given this worker new units
         finally:
             await consumer.stop()
 
@@ -183,28 +194,44 @@ class KafkaScoring:
 
     # ------------------------------------------------------------------ scores out
     def _owner_units(self, partitions: set[int]) -> set[int]:
-        n = self.settings.kafka_partitions
-        return {u.index for u in self.engine.tree.units if partition_for(u.code, n) in partitions}
+        key = (frozenset(partitions), id(self.engine.tree))
+        if self._owned_for != key:  # computed once per assignment and rules version, not once per round
+            n = self.settings.kafka_partitions
+            self._owner_cache = {u.index for u in self.engine.tree.units if partition_for(u.code, n) in partitions}
+            self._owned_for = key
+        return self._owner_cache
 
-    async def _emit(self, changed: list[UnitScore]) -> None:
+    async def _emitter(self) -> None:
+        """Rounds of score updates: every unit whose scores changed since the last round, once.
+
+        Decoupled from the read model: while a round is being sent and acknowledged (and for at least
+        `DTI_SCORING_EMIT_INTERVAL_SECONDS`), changes accumulate, so under load a unit gets one update per
+        round however many batches touched it. Sending one update per changed unit per changelog read
+        cost more than the folding itself (about 1.8 updates per event, profiled).
+        """
+        interval = self.settings.scoring_emit_interval_seconds
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            started = time.monotonic()
+            await self._emit_round()
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    async def _emit_round(self) -> None:
         owned = self._owner_units(self.faust.assigned_partitions())
         gained = owned - self.owned
         self.owned = owned
-        out = [us for us in changed if us.unit in owned]
+        dirty, self._dirty = self._dirty, {}
+        out = [us for us in dirty.values() if us.unit in owned]
         if gained:
-            out += [us for us in self.engine.results.values() if us.unit in gained]
+            out += [us for k, us in self.engine.results.items() if us.unit in gained and k not in dirty]
         if not out or self._producer is None:
             return
         rules = self.holder.current
         tree = rules.org_tree
         now = time.time()
-        seen: set[tuple[str, int, int]] = set()
         futures = []
         for us in out:
-            k = (us.framework, us.unit, us.year)
-            if k in seen:
-                continue
-            seen.add(k)
             code = tree.units[us.unit].code
             value = encode_score(
                 us, code, rules.frameworks[us.framework].scale, rules.version, self.model.latest.get(code, {}), now
@@ -220,6 +247,7 @@ class KafkaScoring:
         except KafkaError as exc:
             self.metrics.kafka_produce_failures.labels(self.settings.topic_scores).inc()
             self.owned = set()  # send everything again on the next round
+            self._wake.set()
             log.warning("scores_send_failed", error=str(exc))
 
     def _scores_for_metrics(self) -> tuple[RuleSet, list[UnitScore], set[str], int]:
@@ -231,6 +259,7 @@ class KafkaScoring:
         st = self.faust.stats
         return {
             "processed": st.processed,
+            "records": st.records,
             "applied": st.applied,
             "duplicates": st.duplicates,
             "replayed": st.replayed,

@@ -11,6 +11,7 @@ import orjson
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
+from services.kafka.messages import partition_for
 from tests.e2e.conftest import e2e_rules
 from tests.kafka.cluster import Service, Tansu, create_key, kafka_env
 
@@ -68,6 +69,18 @@ def read_topic(bootstrap: str, topic: str, timeout: float = 3.0) -> list[tuple[b
         return out
     finally:
         _close_quietly(consumer)
+
+
+def read_events(bootstrap: str, topic: str = "dti.events", timeout: float = 10.0) -> list[dict[str, Any]]:
+    """The events on dti.events. A record holds a request's events of units in one partition, keyed by the
+    first of them: checked here for every record read."""
+    out: list[dict[str, Any]] = []
+    for key, value in read_topic(bootstrap, topic, timeout):
+        events = value if isinstance(value, list) else [value]
+        assert events and events[0]["u"].encode() == key, (key, value)
+        assert len({partition_for(e["u"], 4) for e in events}) == 1, value  # the tests' 4 partitions
+        out += events
+    return out
 
 
 def _close_quietly(consumer: KafkaConsumer) -> None:

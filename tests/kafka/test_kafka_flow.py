@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.kafka.bus import partition_for
+from services.kafka.messages import partition_for
 from tests.e2e.helpers import ev, eventually
 from tests.kafka.conftest import Stack, latest_scores
 

@@ -85,13 +85,13 @@ def mismatches(svc: Service, expected: ScoringEngine, flow_extra: tuple[float, f
 
 def _on_topic(svc: Service) -> list[str]:
     """What dti.events holds for the units (diagnostics when the totals differ)."""
-    from tests.kafka.conftest import read_topic
+    from tests.kafka.conftest import read_events
 
     env = svc.env
     sums: dict[str, float] = {}
     ids: dict[str, int] = {}
-    for _k, v in read_topic(env["DTI_KAFKA_BROKERS"], "dti.events", timeout=10):
-        if v and v["m"] == "tthc.records_total" and v["u"] in UNITS:
+    for v in read_events(env["DTI_KAFKA_BROKERS"]):
+        if v["m"] == "tthc.records_total" and v["u"] in UNITS:
             ids[v["id"]] = ids.get(v["id"], 0) + 1
             if ids[v["id"]] == 1:
                 sums[v["u"]] = sums.get(v["u"], 0) + v["v"]
