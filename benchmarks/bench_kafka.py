@@ -1,0 +1,600 @@
+"""Kafka-mode benchmarks on a real Tansu broker started here (the one the tests use), on this machine:
+
+- scoring throughput of one `dti scoring` worker (a real process) in events/s, beside two ceilings from
+  the same run, broker and records: a bare aiokafka consumer reading them (and the producer's rate
+  writing them), and the naive Faust agent of `benchmarks/naive_faust.py` (one table update and one send
+  per event). Goal: at least 5× the naive agent; stretch: 10% of the bare consumer.
+- latency at 1,000 events/s: from `POST /v1/events` on `dti ingest` to the score update on `dti.scores`
+  that shows it (p50, p99; goal p99 < 500 ms), beside the broker's own produce-to-consume latency and the
+  naive agent's (produce to its output record) at the same rate.
+
+Run: .venv/bin/python -m benchmarks.bench_kafka [--quick] [--json FILE]
+
+How each figure is taken:
+- The events are `dti.events` records as `dti ingest` writes them (`messages.encode_event`, keyed by
+  org unit): the five LGSP counters of `rules/` spread over the province's 115 units, one event each.
+  They are produced before any reader starts, so every reader finds the same backlog.
+- The bare consumer reads the whole backlog three times (median). The naive agent reads a copy of its
+  first records (`bench.naive.events`, same keys and partitions) and times itself from its first event to
+  its last. The worker is timed twice, from the first poll of `GET /v1/worker` that shows events folded:
+  until every event is folded into the cells table ("folded"), and until the read model's province
+  totals (`GET /v1/data`) equal the hand count of the events produced, i.e. the scores are computed from
+  all of them ("scored", the figure). Start-up (group join, recovery) is outside both.
+- Latency probes POST a new level of a department gauge at the province every 50 ms while LGSP batches
+  of 50 are POSTed on a fixed schedule (1,000 events/s), and wait for the first `dti.scores` record of
+  the province showing it (a later probe's record also answers an earlier one: never shorter than true).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import contextlib
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from benchmarks.bench_ingest import batch_body, pct, probe_indicator
+from benchmarks.figures import Figure, ratio
+from benchmarks.synthetic import ROOT
+from services.kafka.messages import Record
+from shared.events import AcceptedEvent
+from shared.periods import PROVINCE_TZ
+from shared.rules.loader import load_ruleset
+from shared.rules.model import RuleSet
+
+GOALS = {"naive_ratio": 5.0, "bare_ratio": 0.10, "latency_p99_ms": 500.0}
+PARTITIONS = 6  # the production default (DTI_KAFKA_PARTITIONS)
+NAIVE_IN, NAIVE_LATENCY_IN, NAIVE_OUT, BROKER_LATENCY = (
+    "bench.naive.events",
+    "bench.naive.latency",
+    "bench.naive.out",
+    "bench.latency",
+)
+_ids = itertools.count()
+
+
+REQUEST = 500  # events per request, as `dti simulate` batches a system's events (its default batch size)
+
+
+def _events(rules: RuleSet, n: int, request: int = REQUEST) -> tuple[list[Record], list[int], Counter[str]]:
+    """The `dti.events` records `dti ingest` writes for n events posted in requests of `request` (one record
+    per partition per request, `messages.partition_records`): (key, partition, value) records, the number
+    of events in each, and the hand count per metric the province total must reach."""
+    from services.kafka.messages import encode_event, partition_records
+
+    metrics = sorted(m for m in rules.catalog.sources["lgsp"] if rules.catalog.metrics[m].type == "counter")
+    units = [u.code for u in rules.org_tree.units]
+    when = datetime.now(PROVINCE_TZ) - timedelta(minutes=1)  # this year, this quarter
+    records: list[Record] = []
+    sizes: list[int] = []
+    count: Counter[str] = Counter()
+    for start in range(0, n, request):
+        posted = []
+        for i in range(start, min(n, start + request)):
+            # every unit in turn, each metric in turn: the spread that gives a batch the fewest repeats
+            unit, metric = units[i % len(units)], metrics[(i // len(units)) % len(metrics)]
+            ev = AcceptedEvent("lgsp", f"k-{os.getpid()}-{i}", unit, metric, 1.0, when)
+            posted.append((unit, encode_event(ev, "c")))
+            count[metric] += 1
+        for record in partition_records(posted, PARTITIONS):
+            records.append(record)
+            value = record[2]
+            sizes.append(value.count(b'"k":'))
+    return records, sizes, count
+
+
+async def _create_topics(bootstrap: str, names: list[str]) -> None:
+    from services.kafka.bus import ensure_topics
+    from shared.settings import Settings
+
+    await ensure_topics(Settings(kafka_brokers=bootstrap, kafka_partitions=PARTITIONS))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, PARTITIONS, 1) for n in names])
+    finally:
+        await admin.close()
+
+
+def _producer(bootstrap: str) -> AIOKafkaProducer:
+    # as `dti ingest` sends (acks=all, a short linger); without idempotence: Tansu rejects aiokafka's
+    # InitProducerId v0 (see tests/kafka/cluster.py)
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2, enable_idempotence=False)
+
+
+async def produce(bootstrap: str, topic: str, records: list[Record]) -> float:
+    """Writes the records, waits for every acknowledgement; returns records/s."""
+    producer = _producer(bootstrap)
+    await producer.start()
+    try:
+        t0 = time.perf_counter()
+        futures = [await producer.send(topic, value=v, key=k, partition=p) for k, p, v in records]
+        await asyncio.gather(*futures)
+        return len(records) / (time.perf_counter() - t0)
+    finally:
+        await producer.stop()
+
+
+async def bare_consume(bootstrap: str, topic: str, n: int) -> float:
+    """Reads n records from the beginning of every partition with a plain consumer; records/s."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = await _partitions(consumer, topic)
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        got = 0
+        t0 = time.perf_counter()
+        while got < n:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            got += sum(len(msgs) for msgs in batch.values())
+        return got / (time.perf_counter() - t0)
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """The topic's partitions, once the consumer's metadata knows them (it may not right after start)."""
+    for _ in range(100):
+        parts = consumer.partitions_for_topic(topic)
+        if parts:
+            return [TopicPartition(topic, p) for p in sorted(parts)]
+        await consumer._client.force_metadata_update()
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"no partitions for {topic}")
+
+
+class Proc:
+    """A child process writing to a log file, stopped however the benchmark ends."""
+
+    def __init__(self, args: list[str], log: Path, env: dict[str, str], stdout_pipe: bool = False) -> None:
+        self.log = log
+        self._log = log.open("ab")
+        self.p = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE if stdout_pipe else self._log,
+            stderr=self._log,
+        )
+
+    def line(self, timeout: float) -> dict[str, Any]:
+        """The next JSON line the child prints (the naive agent's timings)."""
+        assert self.p.stdout is not None
+        deadline = time.monotonic() + timeout
+        os.set_blocking(self.p.stdout.fileno(), False)
+        buf = b""
+        while time.monotonic() < deadline:
+            chunk = self.p.stdout.readline()
+            if chunk:
+                buf += chunk
+                if buf.endswith(b"\n"):
+                    return dict(orjson.loads(buf))
+            elif self.p.poll() is not None:
+                break
+            else:
+                time.sleep(0.02)
+        raise RuntimeError(f"{self.p.args!r} said nothing in {timeout:g} s:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self._log.close()
+
+
+def _wait_ready(url: str, proc: Proc, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.p.poll() is not None:
+            raise RuntimeError(f"{proc.p.args!r} exited:\n{proc.log.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} not ready:\n{proc.log.read_text()[-3000:]}")
+
+
+def worker_throughput(url: str, proc: Proc, n: int, expected: Counter[str], root: str) -> dict[str, float]:
+    """Polls the worker from its start until it has folded n events and scored all of them."""
+    samples: list[tuple[float, int]] = []
+    folded_at = scored_at = None
+    deadline = time.monotonic() + 600
+    with httpx.Client(base_url=url, timeout=5) as client:
+        while scored_at is None:
+            if time.monotonic() > deadline or proc.p.poll() is not None:
+                raise RuntimeError(f"worker did not score {n} events:\n{proc.log.read_text()[-3000:]}")
+            try:
+                processed = int(client.get("/v1/worker").json()["processed"])
+            except httpx.HTTPError:
+                time.sleep(0.05)
+                continue
+            now = time.perf_counter()
+            if processed:
+                samples.append((now, processed))
+            if folded_at is None and processed >= n:
+                folded_at = now
+            if folded_at is not None:
+                values = client.get("/v1/data", params={"org_unit": root}).json()["values"]
+                if all(values.get(m) == c for m, c in expected.items()):
+                    scored_at = time.perf_counter()
+            time.sleep(0.05)
+    t_first, p_first = samples[0]
+    assert folded_at is not None
+    return {
+        "folded_events_per_s": (n - p_first) / (folded_at - t_first),
+        "scored_events_per_s": (n - p_first) / (scored_at - t_first),
+        "timed_events": n - p_first,
+    }
+
+
+async def _consume_latency(
+    bootstrap: str,
+    topic: str,
+    ready: asyncio.Event,
+    stop: asyncio.Event,
+    on_record: Callable[[bytes | None, bytes, float], None],
+) -> None:
+    """Reads what is written to `topic` from now on, calling on_record(key, value, arrival time)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100)
+    await consumer.start()
+    try:
+        tps = await _partitions(consumer, topic)
+        consumer.assign(tps)
+        await consumer.seek_to_end(*tps)
+        for tp in tps:
+            await consumer.position(tp)  # resolve the end now, before anything is produced
+        ready.set()
+        while not stop.is_set():
+            batch = await consumer.getmany(timeout_ms=100)
+            now = time.time()
+            for msgs in batch.values():
+                for m in msgs:
+                    on_record(m.key, m.value or b"", now)
+    finally:
+        await consumer.stop()
+
+
+async def paced_latency(
+    bootstrap: str, in_topic: str, out_topic: str, records: list[Record], rate: int, seconds: float
+) -> tuple[list[float], float]:
+    """Produces `rate` records/s stamped with their send time to in_topic and times each one's arrival on
+    out_topic (the same topic: the broker alone; another: through an agent). Returns (latencies in s, the
+    rate achieved)."""
+    ready, stop = asyncio.Event(), asyncio.Event()
+    lat: list[float] = []
+
+    def on_record(_key: bytes | None, value: bytes, now: float) -> None:
+        d = orjson.loads(value)
+        sent = (d[0] if isinstance(d, list) else d).get("sent")
+        if sent is not None:
+            lat.append(now - sent)
+
+    reader = asyncio.create_task(_consume_latency(bootstrap, out_topic, ready, stop, on_record))
+    await ready.wait()
+    producer = _producer(bootstrap)
+    await producer.start()
+    sent = 0
+    try:
+        tick = 0.01
+        per_tick = max(1, round(rate * tick))
+        futures = []
+        t0 = nxt = time.monotonic()
+        end = t0 + seconds
+        it = itertools.cycle(records)
+        while time.monotonic() < end:
+            for _ in range(per_tick):
+                key, partition, value = next(it)
+                # a record of one event, stamped with its send time
+                stamped = value[:-2] + b',"sent":' + orjson.dumps(time.time()) + b"}]"
+                futures.append(await producer.send(in_topic, value=stamped, key=key, partition=partition))
+                sent += 1
+            nxt += tick
+            await asyncio.sleep(max(0.0, nxt - time.monotonic()))
+        achieved = sent / (time.monotonic() - t0)
+        await asyncio.gather(*futures)
+        deadline = time.monotonic() + 30
+        while len(lat) < sent and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await reader
+        await producer.stop()
+    if len(lat) < sent:
+        raise RuntimeError(f"only {len(lat)} of {sent} records arrived on {out_topic}")
+    return lat, achieved
+
+
+async def dti_latency(
+    ingest: str, bootstrap: str, lgsp_key: str, dept_key: str, rules: RuleSet, seconds: float, rate: int = 1000
+) -> tuple[list[float], float]:
+    """POST-to-`dti.scores` latency of probes under `rate` events/s of LGSP batches (see the module doc)."""
+    ready, stop = asyncio.Event(), asyncio.Event()
+    fw, code, metric, unit = probe_indicator(rules)
+    year = datetime.now(PROVINCE_TZ).year
+    want_key = f"{unit}|{fw}|{year}".encode()
+    pending: dict[float, float] = {}  # probe value -> time just before its POST
+    samples: list[float] = []
+
+    def on_record(key: bytes | None, value: bytes, now: float) -> None:
+        if key != want_key or not pending:
+            return
+        shown = orjson.loads(value)["indicators"][code]["value"]
+        for v in [v for v in pending if shown is not None and v <= shown]:
+            samples.append(now - pending.pop(v))
+
+    reader = asyncio.create_task(_consume_latency(bootstrap, "dti.scores", ready, stop, on_record))
+    await ready.wait()
+    sent = 0
+    per_request = 50
+    limits = httpx.Limits(max_connections=64)
+    t_stop = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=ingest, timeout=30, limits=limits) as client:
+
+        async def post(body: bytes, key: str) -> None:
+            r = await client.post(
+                "/v1/events",
+                content=body,
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            )
+            if r.status_code != 202:
+                raise RuntimeError(f"{r.status_code}: {r.text[:300]}")
+
+        async def background() -> None:
+            nonlocal sent
+            tasks: set[asyncio.Task[None]] = set()
+            nxt = time.monotonic()
+            while time.monotonic() < t_stop:
+                task = asyncio.create_task(post(batch_body(rules, "lgsp", per_request), lgsp_key))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                sent += per_request
+                nxt += per_request / rate
+                await asyncio.sleep(max(0.0, nxt - time.monotonic()))
+            await asyncio.gather(*tasks)
+
+        async def probes() -> None:
+            value = 1000.0 + time.time() % 1000  # above anything an earlier run left on the gauge
+            tasks: set[asyncio.Task[None]] = set()
+            await asyncio.sleep(0.5)  # let the background load reach its rate
+            while time.monotonic() < t_stop:
+                value += 1
+                body = {
+                    "event_id": f"p-{os.getpid()}-{next(_ids)}",
+                    "source": "department",
+                    "org_unit": unit,
+                    "metric": metric,
+                    "value": value,
+                    "occurred_at": datetime.now(PROVINCE_TZ).isoformat(),
+                }
+                pending[value] = time.time()
+                task = asyncio.create_task(post(orjson.dumps(body), dept_key))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                await asyncio.sleep(0.05)
+            await asyncio.gather(*tasks)
+
+        t0 = time.monotonic()
+        await asyncio.gather(background(), probes())
+        achieved = sent / (time.monotonic() - t0)
+    deadline = time.monotonic() + 30
+    while pending and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    stop.set()
+    await reader
+    if pending:
+        raise RuntimeError(f"{len(pending)} probes never showed on dti.scores")
+    return samples, achieved
+
+
+def _percentiles(xs: list[float]) -> dict[str, float]:
+    return {"p50_ms": pct(xs, 50) * 1000, "p99_ms": pct(xs, 99) * 1000, "n": len(xs)}
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    from tests.kafka.cluster import DTI, Tansu, create_key, kafka_env
+
+    n = 30_000 if quick else 200_000
+    n_naive = 6_000 if quick else 30_000
+    lat_seconds = 4.0 if quick else 15.0
+    rules_dir = ROOT / "rules"
+    rules = load_ruleset(rules_dir)
+    root = rules.org_tree.roots[0].code
+    records, sizes, expected = _events(rules, n)
+    naive_records = records[: bisect.bisect_left(list(itertools.accumulate(sizes)), n_naive) + 1]
+    out: dict[str, Any] = {
+        "events": n,
+        "records": len(records),
+        "events_per_record": n / len(records),
+        "naive_events": n_naive,
+        "partitions": PARTITIONS,
+    }
+    with tempfile.TemporaryDirectory() as tmp_s:
+        tmp = Path(tmp_s)
+        broker = Tansu(tmp).start()
+        procs: list[Proc] = []
+        try:
+            env = kafka_env(broker, rules_dir, DTI_KAFKA_PARTITIONS=str(PARTITIONS), DTI_LOG_LEVEL="WARNING")
+            asyncio.run(_create_topics(broker.bootstrap, [NAIVE_IN, NAIVE_LATENCY_IN, NAIVE_OUT, BROKER_LATENCY]))
+            out["producer_records_per_s"] = asyncio.run(produce(broker.bootstrap, "dti.events", records))
+            asyncio.run(produce(broker.bootstrap, NAIVE_IN, naive_records))
+            bare = [asyncio.run(bare_consume(broker.bootstrap, "dti.events", len(records))) for _ in range(3)]
+            out["bare_records_runs"] = bare
+            out["bare_records_per_s"] = statistics.median(bare)
+            # in events: the records hold the events the worker is timed on
+            out["bare_per_s"] = out["bare_records_per_s"] * out["events_per_record"]
+
+            naive = Proc(
+                [sys.executable, "-m", "benchmarks.naive_faust", broker.bootstrap,
+                 f"{NAIVE_IN},{NAIVE_LATENCY_IN}", NAIVE_OUT, str(PARTITIONS), str(n_naive)],
+                tmp / "naive.log", env, stdout_pipe=True,
+            )  # fmt: skip
+            procs.append(naive)
+            first = naive.line(120)["first"]
+            done = naive.line(600)["done"]
+            out["naive_per_s"] = (n_naive - 1) / (done - first)
+            _note(out)
+
+            port = _free_port()
+            worker = Proc(
+                [*DTI, "scoring", "--port", str(port), "--data-dir", str(tmp / "scoring")], tmp / "scoring.log", env
+            )
+            procs.append(worker)
+            out |= worker_throughput(f"http://127.0.0.1:{port}", worker, n, expected, root)
+            _note(out)
+            _wait_ready(f"http://127.0.0.1:{port}", worker)
+
+            singles = _events(rules, 2_000, request=1)[0]  # as 1,000 separate posts a second would write them
+            out["broker_latency"] = _percentiles(
+                asyncio.run(
+                    paced_latency(broker.bootstrap, BROKER_LATENCY, BROKER_LATENCY, singles, 1000, lat_seconds)
+                )[0]
+            )
+            out["naive_latency"] = _percentiles(
+                asyncio.run(paced_latency(broker.bootstrap, NAIVE_LATENCY_IN, NAIVE_OUT, singles, 1000, lat_seconds))[0]
+            )
+            naive.stop()  # its idle group membership is no load, but nothing else may run beside the next pass
+
+            iport = _free_port()
+            ingest = Proc([*DTI, "ingest", "--port", str(iport), "--data-dir", str(tmp / "ingest")], tmp / "i.log", env)
+            procs.append(ingest)
+            lgsp, dept = create_key(env, "lgsp"), create_key(env, "department")
+            _wait_ready(f"http://127.0.0.1:{iport}", ingest)
+            samples, achieved = asyncio.run(
+                dti_latency(f"http://127.0.0.1:{iport}", broker.bootstrap, lgsp, dept, rules, lat_seconds)
+            )
+            out["dti_latency"] = _percentiles(samples)
+            out["latency_load_events_per_s"] = achieved
+        finally:
+            for p in reversed(procs):
+                p.stop()
+            broker.stop()
+    out["naive_ratio"] = out["scored_events_per_s"] / out["naive_per_s"]
+    out["bare_ratio"] = out["scored_events_per_s"] / out["bare_per_s"]
+    return out
+
+
+def _note(out: dict[str, Any]) -> None:
+    """Progress on stderr: a long run shows its figures as they come."""
+    print({k: round(v) if isinstance(v, float) else v for k, v in out.items()}, file=sys.stderr, flush=True)
+
+
+def _free_port() -> int:
+    from tests.e2e.server import free_port
+
+    return free_port()
+
+
+def figures(r: dict[str, Any]) -> list[Figure]:
+    scored = r["scored_events_per_s"]
+    return [
+        Figure(
+            "kafka.scoring_events_per_s.vs_naive",
+            scored,
+            "events/s",
+            ceiling=r["naive_per_s"],  # naive per-event Faust agent, same broker and records
+            ratio=ratio(scored, r["naive_per_s"]),
+            goal=f"≥ {GOALS['naive_ratio']:g}× the naive Faust agent",
+            met=r["naive_ratio"] >= GOALS["naive_ratio"],
+        ),
+        Figure(
+            "kafka.scoring_events_per_s.vs_bare",
+            scored,
+            "events/s",
+            ceiling=r["bare_per_s"],  # bare aiokafka consumer, same topic
+            ratio=ratio(scored, r["bare_per_s"]),
+            goal=f"stretch: ≥ {GOALS['bare_ratio']:.0%} of the bare consumer",
+            met=r["bare_ratio"] >= GOALS["bare_ratio"],
+        ),
+        Figure(
+            "kafka.latency.p50_ms",
+            r["dti_latency"]["p50_ms"],
+            "ms",
+            ceiling=r["broker_latency"]["p50_ms"],
+            ratio=ratio(r["dti_latency"]["p50_ms"], r["broker_latency"]["p50_ms"]),
+        ),  # fmt: skip
+        Figure(
+            "kafka.latency.p99_ms",
+            r["dti_latency"]["p99_ms"],
+            "ms",
+            ceiling=r["broker_latency"]["p99_ms"],  # the broker's own produce-to-consume p99 at that rate
+            ratio=ratio(r["dti_latency"]["p99_ms"], r["broker_latency"]["p99_ms"]),
+            goal=f"< {GOALS['latency_p99_ms']:g} ms ({r['dti_latency']['n']} probes)",
+            met=r["dti_latency"]["p99_ms"] < GOALS["latency_p99_ms"],
+        ),
+        Figure("kafka.latency.naive_p99_ms", r["naive_latency"]["p99_ms"], "ms"),
+        Figure(
+            "kafka.latency.load_events_per_s",
+            r["latency_load_events_per_s"],
+            "events/s",
+            goal="1,000 ± 5% (the load the latency is measured under)",
+            met=abs(r["latency_load_events_per_s"] - 1000) <= 50,
+        ),
+    ]
+
+
+def run(quick: bool) -> list[Figure]:
+    return figures(measure(quick))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    r = measure(args.quick)
+    print(
+        f"backlog: {r['events']:,} events in {r['records']:,} dti.events records ({r['events_per_record']:.2f} "
+        f"events per record: requests of {REQUEST}, one record per partition per request) over "
+        f"{r['partitions']} partitions (Tansu)"
+    )
+    print(f"producer (acks=all): {r['producer_records_per_s']:,.0f} records/s")
+    bare_runs = ", ".join(f"{x:,.0f}" for x in r["bare_records_runs"])
+    print(
+        f"bare aiokafka consumer: {r['bare_records_per_s']:,.0f} records/s (median of {bare_runs}) "
+        f"= {r['bare_per_s']:,.0f} events/s"
+    )
+    print(f"naive Faust agent ({r['naive_events']:,} events): {r['naive_per_s']:,.0f} events/s")
+    print(
+        f"dti scoring, one worker: folded {r['folded_events_per_s']:,.0f} events/s, "
+        f"scored {r['scored_events_per_s']:,.0f} events/s ({r['timed_events']:,} events timed)"
+    )
+    print(
+        f"  = {r['naive_ratio']:.1f}x the naive agent (goal >= {GOALS['naive_ratio']:g}x), "
+        f"{r['bare_ratio']:.1%} of the bare consumer (stretch >= {GOALS['bare_ratio']:.0%})"
+    )
+    for name, what in (
+        ("broker_latency", "broker produce-to-consume"),
+        ("naive_latency", "naive agent produce-to-output"),
+        ("dti_latency", "POST /v1/events to dti.scores"),
+    ):
+        x = r[name]
+        print(f"latency at 1,000/s, {what}: p50 {x['p50_ms']:.0f} ms, p99 {x['p99_ms']:.0f} ms ({x['n']} samples)")
+    print(f"  load achieved in the dti pass: {r['latency_load_events_per_s']:,.0f} events/s")
+    if args.json:
+        args.json.write_text(json.dumps(r, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
