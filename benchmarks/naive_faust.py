@@ -21,6 +21,8 @@ from typing import Any
 import faust
 import orjson
 
+from services.kafka.faust_app import bound_fetch_wait
+
 
 async def main(broker: str, in_topics: str, out_topic: str, partitions: int, count: int | None) -> None:
     # the same fetch wait as `dti scoring` (Faust fixes 1.5 s, which Tansu holds even while data arrives): the

@@ -56,3 +56,38 @@ def test_dti_bench_quick_writes_every_figure(tmp_path: Path) -> None:
     # the table names every figure too
     for name in EXPECTED:
         assert name in proc.stdout, name
+
+
+KAFKA_EXPECTED = {
+    "kafka.scoring_events_per_s.vs_naive",
+    "kafka.scoring_events_per_s.vs_bare",
+    "kafka.scoring_events_per_s.vs_bare_small",
+    "kafka.latency.p50_ms",
+    "kafka.latency.p99_ms",
+    "kafka.latency.naive_p99_ms",
+    "kafka.latency.load_events_per_s",
+}
+
+
+@pytest.mark.timeout(300)
+def test_dti_bench_quick_runs_the_kafka_suite_on_a_real_broker(tmp_path: Path) -> None:
+    """The Kafka-mode benchmark starts Tansu, a naive Faust agent, `dti scoring` and `dti ingest` as real
+    processes; its worker must have scored every event (the run fails otherwise) and every figure is there."""
+    out = tmp_path / "out.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "services.cli", "bench", "--quick", "--only", "kafka", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=290,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert set(figures) == KAFKA_EXPECTED
+    for name, f in figures.items():
+        assert isinstance(f["value"], float) and math.isfinite(f["value"]) and f["value"] > 0, name
+    # the ratios are taken against ceilings measured in the same run
+    for name in ("kafka.scoring_events_per_s.vs_naive", "kafka.scoring_events_per_s.vs_bare"):
+        assert figures[name]["ceiling"] > 0 and figures[name]["ratio"] == pytest.approx(
+            figures[name]["value"] / figures[name]["ceiling"]
+        )
