@@ -414,6 +414,7 @@ def _percentiles(xs: list[float]) -> dict[str, float]:
 
 
 def measure(quick: bool) -> dict[str, Any]:
+    from tests.e2e.server import free_port
     from tests.kafka.cluster import DTI, Tansu, create_key, kafka_env
 
     n = 30_000 if quick else 200_000
@@ -465,7 +466,7 @@ def measure(quick: bool) -> dict[str, Any]:
             out["naive_per_s"] = (n_naive - 1) / (done - first)
             _note(out)
 
-            port = _free_port()
+            port = free_port()
             worker = Proc(
                 [*DTI, "scoring", "--port", str(port), "--data-dir", str(tmp / "scoring")], tmp / "scoring.log", env
             )
@@ -485,7 +486,7 @@ def measure(quick: bool) -> dict[str, Any]:
             )
             naive.stop()  # its idle group membership is no load, but nothing else may run beside the next pass
 
-            iport = _free_port()
+            iport = free_port()
             ingest = Proc([*DTI, "ingest", "--port", str(iport), "--data-dir", str(tmp / "ingest")], tmp / "i.log", env)
             procs.append(ingest)
             lgsp, dept = create_key(env, "lgsp"), create_key(env, "department")
@@ -508,12 +509,6 @@ def measure(quick: bool) -> dict[str, Any]:
 def _note(out: dict[str, Any]) -> None:
     """Progress on stderr: a long run shows its figures as they come."""
     print({k: round(v) if isinstance(v, float) else v for k, v in out.items()}, file=sys.stderr, flush=True)
-
-
-def _free_port() -> int:
-    from tests.e2e.server import free_port
-
-    return free_port()
 
 
 def figures(r: dict[str, Any]) -> list[Figure]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -28,10 +26,9 @@ from services.common.metrics import ServiceMetrics
 from services.embedded.runtime import RulesState
 from services.ingest.keys import admin_token
 from services.kafka.app_common import service_app
-from services.kafka.bus import brokers
+from services.kafka.bus import brokers, until_connected
 from services.kafka.messages import ScoreUpdate, decode_score
 from services.kafka.rules import RulesHolder
-from services.kafka.scoring import _retry
 from shared.alerts.engine import RoundResult
 from shared.periods import PROVINCE_TZ
 from shared.scoring.results import UnitScore
@@ -120,7 +117,7 @@ class KafkaAlerts:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=brokers(self.settings), acks="all", enable_idempotence=self.settings.kafka_idempotence
         )
-        await _retry(self._producer.start, "producer")
+        await until_connected(self._producer.start, "producer")
         self._tasks = [asyncio.create_task(self._consume(), name="scores-consumer")]
         self.holder.start()
         self.alerts.start()
@@ -203,20 +200,11 @@ def create_alerts_app(settings: Settings) -> FastAPI:
     metrics = ServiceMetrics()
     runtime = KafkaAlerts(settings, metrics)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.backend = runtime
-        await runtime.start()
-        try:
-            yield
-        finally:
-            await runtime.stop()
-
     app = service_app(
         "DTI Monitor — alerts",
         "Cảnh báo chỉ số / alerts on the scores from Kafka, delivered by webhook, e-mail and Alertmanager.",
         metrics,
-        lifespan,
+        runtime,
     )
     app.include_router(alerts_routes.router)
     return app

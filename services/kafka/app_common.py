@@ -1,9 +1,11 @@
-"""What the three Kafka services' FastAPI apps share: the error handler, the middleware, ops routes."""
+"""What the three Kafka services' FastAPI apps share: the runtime's lifespan, the error handler, the
+middleware, ops routes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Protocol
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -13,16 +15,28 @@ from services.common.metrics import ServiceMetrics
 from services.common.middleware import RequestContext
 from services.embedded.app import _validation_error
 
-Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+class Runtime(Protocol):
+    """A service's backend: started with the app, stopped with it, reachable as `app.state.backend`."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
-def service_app(title: str, description: str, metrics: ServiceMetrics, lifespan: Lifespan) -> FastAPI:
+def service_app(title: str, description: str, metrics: ServiceMetrics, runtime: Runtime) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.backend = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
     app = FastAPI(title=title, version="1", description=description, lifespan=lifespan)
     app.include_router(ops.router)
     app.include_router(rules_routes.router)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_middleware(RequestContext, metrics=metrics)
     return app
-
-
-__all__ = ["AsyncIterator", "service_app"]

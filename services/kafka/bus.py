@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -55,6 +56,20 @@ async def ensure_topics(settings: Settings) -> None:
             log.info("topics_created", topics=[t.name for t in missing])
     finally:
         await admin.close()
+
+
+async def until_connected(connect: Callable[[], Awaitable[Any]], what: str) -> None:
+    """Retry `connect` with backoff (0.2 s doubling to 5 s) until the broker answers: a service started
+    before its broker waits for it instead of exiting."""
+    delay = 0.2
+    while True:
+        try:
+            await connect()
+            return
+        except (KafkaError, OSError) as exc:
+            log.warning("kafka_unreachable", what=what, error=str(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 class Producer:

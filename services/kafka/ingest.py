@@ -8,8 +8,6 @@ retried batch is safe and `duplicates` in the answer is always 0 in this mode.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
@@ -103,20 +101,11 @@ def create_ingest_app(settings: Settings) -> FastAPI:
     metrics = ServiceMetrics()
     runtime = KafkaIngest(settings, metrics)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.backend = runtime
-        await runtime.start()
-        try:
-            yield
-        finally:
-            await runtime.stop()
-
     app = service_app(
         "DTI Monitor — ingest",
         "Nhận sự kiện và số liệu định kỳ / receives events and periodic figures, produces them to Kafka.",
         metrics,
-        lifespan,
+        runtime,
     )
     app.include_router(events.router)
     app.include_router(observations.router)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -25,7 +23,7 @@ from services.common.metrics import ServiceMetrics
 from services.embedded.runtime import RulesState, today
 from services.ingest.keys import admin_token
 from services.kafka.app_common import service_app
-from services.kafka.bus import brokers, ensure_topics
+from services.kafka.bus import brokers, ensure_topics, until_connected
 from services.kafka.faust_app import ScoringFaust
 from services.kafka.messages import encode_score, partition_for, score_key
 from services.kafka.read_model import ReadModel
@@ -85,14 +83,14 @@ class KafkaScoring:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        await _retry(lambda: ensure_topics(self.settings), "topics")
+        await until_connected(lambda: ensure_topics(self.settings), "topics")
         self._producer = AIOKafkaProducer(
             bootstrap_servers=brokers(self.settings),
             acks="all",
             enable_idempotence=self.settings.kafka_idempotence,
             linger_ms=5,
         )
-        await _retry(self._producer.start, "producer")
+        await until_connected(self._producer.start, "producer")
         await self.faust.app.start()
         self._tasks = [
             asyncio.create_task(self._follow(), name="read-model"),
@@ -274,36 +272,15 @@ class KafkaScoring:
         }
 
 
-async def _retry(fn: Any, what: str) -> None:
-    delay = 0.2
-    while True:
-        try:
-            await fn()
-            return
-        except (KafkaError, OSError) as exc:
-            log.warning("kafka_unreachable", what=what, error=str(exc), retry_in=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-
-
 def create_scoring_app(settings: Settings) -> FastAPI:
     metrics = ServiceMetrics()
     runtime = KafkaScoring(settings, metrics)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.backend = runtime
-        await runtime.start()
-        try:
-            yield
-        finally:
-            await runtime.stop()
 
     app = service_app(
         "DTI Monitor — scoring",
         "Tính điểm DTI từ Kafka / scores the DTI from Kafka (Faust); serves the scores of every unit.",
         metrics,
-        lifespan,
+        runtime,
     )
     app.include_router(read.router)
 
