@@ -179,8 +179,28 @@ def next_refresh(driver: WebDriver) -> None:
 
 
 def num(el: WebElement, attr: str = "data-value") -> float | None:
-    raw = el.get_attribute(attr)
+    return number(el.get_attribute(attr))
+
+
+def number(raw: str | None) -> float | None:
     return None if raw in (None, "") else float(raw)
+
+
+def shown(driver: WebDriver, css: str) -> list[dict[str, str]]:
+    """Every element matching css as {its data-* attributes (dataset names), "text": its visible text}, read in
+    one script call. The page re-renders a list when a poll brings something new (another test's alert, say):
+    reading element by element, a node found a moment ago may be gone; one snapshot cannot go stale."""
+    script = (
+        "return Array.from(document.querySelectorAll(arguments[0]),"
+        " (e) => Object.assign({}, e.dataset, {text: e.innerText}))"
+    )
+    return list(driver.execute_script(script, css))
+
+
+def shown_one(driver: WebDriver, css: str) -> dict[str, str]:
+    found = shown(driver, css)
+    assert len(found) == 1, f"{css}: {len(found)} elements"
+    return found[0]
 
 
 def vi4(x: float) -> str:
@@ -317,29 +337,28 @@ def test_province_numbers_equal_the_api(browser: WebDriver, server: DtiServer, f
     wait_for(browser, lambda: shown_tree_matches(browser, server, org_unit="P", period=str(year), framework=fw))
 
     # the trend: one point per previous year and per quarter so far, each equal to /v1/scores for that period
-    dots = browser.find_elements(By.CSS_SELECTOR, f"[data-framework='{fw}'] svg.trend circle[data-period]")
+    dots = shown(browser, f"[data-framework='{fw}'] svg.trend circle[data-period]")
     assert dots, "the trend chart has no point"
     for dot in dots:
-        period = dot.get_attribute("data-period")
-        assert num(dot) == api(server, "/v1/scores", org_unit="P", period=period, framework=fw)["index"]["value"]
-    assert f"{year}-Q1" in {d.get_attribute("data-period") for d in dots}
+        scores = api(server, "/v1/scores", org_unit="P", period=dot["period"], framework=fw)
+        assert number(dot.get("value")) == scores["index"]["value"], dot["period"]
+    assert f"{year}-Q1" in {d["period"] for d in dots}
 
     # units side by side: the districts of the province, each with the API's index
     units = {u["code"]: u for u in api(server, "/v1/scores/units", period=str(year), framework=fw)["units"]}
-    rows = browser.find_elements(By.CSS_SELECTOR, "#units tr[data-unit]")
-    assert {r.get_attribute("data-unit") for r in rows} == set(units)
+    rows = shown(browser, "#units tr[data-unit]")
+    assert {r["unit"] for r in rows} == set(units)
     for row in rows:
-        code = row.get_attribute("data-unit")
-        assert num(row) == units[code]["index"], code
-        assert units[code]["name"] in row.text
+        assert number(row.get("value")) == units[row["unit"]]["index"], row["unit"]
+        assert units[row["unit"]]["name"] in row["text"]
 
     # the gap ranking per department, in the API's order
     gaps = api(server, "/v1/gaps", org_unit="P", period=str(year), framework=fw)
-    shown = browser.find_elements(By.CSS_SELECTOR, "#gaps li[data-department]")
-    assert [d.get_attribute("data-department") for d in shown] == [d["code"] for d in gaps["departments"]]
-    for el, dep in zip(shown, gaps["departments"], strict=True):
-        assert num(el, "data-gain") == dep["gain_points"]
-        assert dep["name"] in el.text
+    listed = shown(browser, "#gaps li[data-department]")
+    assert [d["department"] for d in listed] == [d["code"] for d in gaps["departments"]]
+    for item, dep in zip(listed, gaps["departments"], strict=True):
+        assert number(item.get("gain")) == dep["gain_points"]
+        assert dep["name"] in item["text"]
 
     # one framework only in this rules set: nothing to compare with
     assert not browser.find_element(By.ID, "compare").is_enabled()
@@ -353,18 +372,17 @@ def test_click_a_unit_to_see_its_scores(browser: WebDriver, server: DtiServer, f
     wait_loaded(browser, "P.T8", str(year), fw)
     assert "unit=P.T8" in browser.current_url
     assert "Huyện T8" in browser.find_element(By.ID, "breadcrumb").text
-    a2 = browser.find_element(By.CSS_SELECTOR, f"[data-framework='{fw}'] tr[data-indicator='A2']")
-    assert num(a2) == 0.8  # (7 + 5) / (10 + 5)
-    assert "80%" in a2.text
+    a2 = shown_one(browser, f"[data-framework='{fw}'] tr[data-indicator='A2']")
+    assert number(a2.get("value")) == 0.8  # (7 + 5) / (10 + 5)
+    assert "80%" in a2["text"]
     wait_for(browser, lambda: shown_tree_matches(browser, server, org_unit="P.T8", period=str(year), framework=fw))
 
     # its communes are compared now; keyboard works too: Enter on the focused button opens P.T8.C1
-    communes = {r.get_attribute("data-unit") for r in browser.find_elements(By.CSS_SELECTOR, "#units tr[data-unit]")}
+    communes = {r["unit"] for r in shown(browser, "#units tr[data-unit]")}
     assert communes == {"P.T8.C1", "P.T8.C2"}
     browser.find_element(By.CSS_SELECTOR, "button[data-unit-link='P.T8.C1']").send_keys(Keys.ENTER)
     wait_loaded(browser, "P.T8.C1", str(year), fw)
-    a2 = browser.find_element(By.CSS_SELECTOR, f"[data-framework='{fw}'] tr[data-indicator='A2']")
-    assert num(a2) == 0.7
+    assert number(shown_one(browser, f"[data-framework='{fw}'] tr[data-indicator='A2']").get("value")) == 0.7
     # focus moved to the panel's heading, so keyboard and screen-reader users land on the new scores
     assert browser.switch_to.active_element.tag_name == "h2"
 
@@ -448,8 +466,7 @@ def test_alert_appears_after_events_breach_a_target(browser: WebDriver, server: 
     year, fw = fed["year"], fed["fw"]
     open_page(browser, server.url + "/" + POLL)
     wait_loaded(browser, "P", str(year), fw)
-    box = browser.find_element(By.ID, "alerts")
-    assert not [a for a in box.find_elements(By.CSS_SELECTOR, "li.alert") if "Huyện T7" in a.text]
+    assert not [a for a in shown(browser, "#alerts li.alert") if "Huyện T7" in a["text"]]
     # P.T7.C1 this year: 1 of 10 work records online; A2 at the district P.T7 is 10% against its 2026
     # district target 80% + (90% - 80%) × 1/5 = 82%: below target, firing after two rounds (for: 2)
     with server.client(server.key("eoffice")) as c:
@@ -465,14 +482,10 @@ def test_alert_appears_after_events_breach_a_target(browser: WebDriver, server: 
         assert r.status_code == 202, r.text
 
     def severity() -> str | None:
-        """The alert's severity once it is listed; the page re-renders the list as it polls, so an element
-        found a moment ago may be gone: read it again then."""
-        try:
-            for a in box.find_elements(By.CSS_SELECTOR, "li.alert"):
-                if "Huyện T7" in a.text and "Hồ sơ công việc trên mạng" in a.text:
-                    return a.get_attribute("data-severity") or ""
-        except StaleElementReferenceException:
-            return None
+        """The alert's severity once it is listed."""
+        for a in shown(browser, "#alerts li.alert"):
+            if "Huyện T7" in a["text"] and "Hồ sơ công việc trên mạng" in a["text"]:
+                return a.get("severity", "")
         return None
 
     wait_for(browser, lambda: severity() is not None, timeout=30)
