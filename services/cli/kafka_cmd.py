@@ -1,18 +1,21 @@
-"""`dti ingest`, `dti scoring`, `dti alerts`: the Kafka-mode services, one process each."""
+"""`dti ingest`, `dti scoring`, `dti alerts`: the Kafka-mode services, one process each.
+
+Web server, app and logging are imported when a command runs, not when `dti` starts: `dti --help` and
+`dti keys create` should not pay for FastAPI and uvicorn (about a second here).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 
-from shared.logging import setup
-from shared.rules.problems import RulesInvalid
-from shared.settings import Settings
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from shared.settings import Settings
 
 Host = Annotated[str | None, typer.Option(help="address to listen on (DTI_HOST)")]
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="local state (DTI_DATA_DIR)")]
@@ -20,6 +23,12 @@ Rules = Annotated[Path | None, typer.Option("--rules", help="rules manifest or d
 
 
 def _run(name: str, default_port: int, factory: Callable[[Settings], FastAPI], **options: object) -> None:
+    import uvicorn
+
+    from shared.logging import setup
+    from shared.rules.problems import RulesInvalid
+    from shared.settings import Settings
+
     overrides = {k: v for k, v in options.items() if v is not None}
     overrides.setdefault("port", default_port)
     settings = Settings(**overrides)  # type: ignore[arg-type]

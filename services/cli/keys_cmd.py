@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from services.ingest.keys import KeyInfo, KeyStore
-from shared.rules.loader import load_ruleset, resolve_manifest
-from shared.rules.problems import RulesInvalid
-from shared.settings import Settings
+if TYPE_CHECKING:
+    from services.ingest.keys import KeyInfo, KeyStore
+    from shared.settings import Settings
 
 keys_app = typer.Typer(help="Source keys / Khóa của hệ thống nguồn", no_args_is_help=True)
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data directory (DTI_DATA_DIR)")]
@@ -28,6 +27,8 @@ Kafka = Annotated[
 
 
 def _settings(data_dir: Path | None) -> Settings:
+    from shared.settings import Settings
+
     return Settings(**({"data_dir": data_dir} if data_dir else {}))  # type: ignore[arg-type]
 
 
@@ -36,6 +37,8 @@ def _on_kafka(flag: bool) -> bool:
 
 
 def _store(data_dir: Path | None) -> KeyStore:
+    from services.ingest.keys import KeyStore  # SQLite store: not loaded for the Kafka path or --help
+
     return KeyStore(_settings(data_dir).data_dir / "keys.sqlite")
 
 
@@ -56,6 +59,10 @@ def create(
     kafka: Kafka = False,
 ) -> None:
     """Create a key for a source; the key is printed once, on the last line."""
+    from shared.rules.loader import load_ruleset, resolve_manifest
+    from shared.rules.problems import RulesInvalid
+    from shared.settings import Settings
+
     settings = Settings(**({"rules": rules} if rules else {}))  # type: ignore[arg-type]
     try:
         known = load_ruleset(resolve_manifest(settings.rules)).catalog.sources

@@ -7,10 +7,6 @@ from typing import Annotated
 
 import typer
 
-from shared.rules.explain import explain_indicator
-from shared.rules.loader import check_files, load_ruleset
-from shared.rules.problems import RulesInvalid
-
 rules_app = typer.Typer(
     help="Check and explain the rules files / Kiểm tra và giải thích tệp quy tắc", no_args_is_help=True
 )
@@ -20,6 +16,8 @@ DEFAULT_RULES = Path("rules")
 @rules_app.command("check")
 def check(files: Annotated[list[Path], typer.Argument(help="rules files or the rules directory")]) -> None:
     """Exit 0 when every file is valid; otherwise print FILE:LINE:COL: message for each problem."""
+    from shared.rules.loader import check_files
+
     problems = check_files(files)
     for line in problems:
         typer.echo(line)
@@ -36,6 +34,10 @@ def explain(
     framework: Annotated[str | None, typer.Option("--framework", help="framework code")] = None,
 ) -> None:
     """Print an indicator's formula, targets, curve, points and owner, in Vietnamese with English."""
+    from shared.rules.explain import explain_indicator
+    from shared.rules.loader import load_ruleset
+    from shared.rules.problems import RulesInvalid
+
     try:
         rs = load_ruleset(rules)
     except RulesInvalid as exc:

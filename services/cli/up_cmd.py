@@ -6,11 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
-
-from shared.logging import setup
-from shared.rules.problems import RulesInvalid
-from shared.settings import Settings
 
 
 def up(
@@ -20,6 +15,12 @@ def up(
     rules: Annotated[Path | None, typer.Option("--rules", help="rules manifest or directory (DTI_RULES)")] = None,
 ) -> None:
     """Run ingest, scoring, alerts, the read API and /metrics in one process, state in SQLite."""
+    import uvicorn  # here, not at the top: `dti --help` need not load the web stack
+
+    from shared.logging import setup
+    from shared.rules.problems import RulesInvalid
+    from shared.settings import Settings
+
     overrides = {
         k: v for k, v in {"host": host, "port": port, "data_dir": data_dir, "rules": rules}.items() if v is not None
     }
