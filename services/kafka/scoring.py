@@ -47,7 +47,9 @@ class KafkaScoring:
         self.model = ReadModel(self.holder.current)
         self.faust = ScoringFaust(settings)
         self.faust.fresher = lambda key: self.model.raw.get(key)  # type: ignore[assignment,return-value]
+        self.faust.on_assigned = self._find_changelog_end
         self.caught_up = False
+        self._end_wanted = False  # an assignment happened: find the changelog's end again and read up to it
         self.owned: set[int] = set()
         self._owner_cache: set[int] = set()
         self._owned_for: tuple[frozenset[int], int] | None = None  # the (partitions, tree) it was computed for
@@ -140,7 +142,8 @@ class KafkaScoring:
             tps = [TopicPartition(topic, p) for p in sorted(parts)]
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
-            end = await consumer.end_offsets(tps)
+            self._end_wanted = False
+            end: dict[TopicPartition, int] | None = await consumer.end_offsets(tps)
             t0 = time.perf_counter()
             while True:
                 data = await consumer.getmany(timeout_ms=100, max_records=10_000)
@@ -150,15 +153,23 @@ class KafkaScoring:
                         if m.key is not None:
                             records.append((orjson.loads(m.key), orjson.loads(m.value) if m.value else None))
                 changed = self.model.apply(records) if records else []
-                if not self.caught_up:
+                if self._end_wanted:
+                    self._end_wanted = False
+                    end = await consumer.end_offsets(tps)
+                if end is not None:
+                    # positions move past whole batches, so this holds only with every record read, even
+                    # where the broker's end offset is a batch's first offset + 1 (Tansu)
                     if all([await consumer.position(tp) >= end[tp] for tp in tps]):
-                        self.caught_up = True
-                        log.info(
-                            "read_model_caught_up",
-                            cells=len(self.model.cells),
-                            seconds=round(time.perf_counter() - t0, 3),
-                        )
-                    else:
+                        end = None
+                        self.faust.read_model_current.set()  # the agent may fold again
+                        if not self.caught_up:
+                            self.caught_up = True
+                            log.info(
+                                "read_model_caught_up",
+                                cells=len(self.model.cells),
+                                seconds=round(time.perf_counter() - t0, 3),
+                            )
+                    elif not self.caught_up:
                         continue
                 lag = 0
                 for tp in tps:
@@ -170,6 +181,9 @@ class KafkaScoring:
                 self._wake.set()  # also without changes: a rebalance may have given this worker new units
         finally:
             await consumer.stop()
+
+    def _find_changelog_end(self) -> None:
+        self._end_wanted = True
 
     def _events_lag(self) -> None:
         fa = self.faust

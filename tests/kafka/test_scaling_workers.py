@@ -152,7 +152,11 @@ def test_two_workers_share_partitions_and_survive_sigkill(stack: Stack) -> None:
         b.kill()  # SIGKILL right after: no leave-group, and the last batches' offsets are likely uncommitted
         third = wave(rng, "w3", 200)
         post(stack.ingest, stack.key, third)  # ingest does not need scoring: the events wait on the topic
-        b.start()  # memory store: the restarted worker rebuilds its tables from the changelog topics
+        # memory store: the restarted worker rebuilds its tables from the changelog topics. Tansu is not Apache
+        # Kafka here either: it answers a partition's end offset with its last produce batch's first offset
+        # + 1, so Faust's recovery stops before the rest of that batch, and the worker folds only once its
+        # read model (which fetches whole batches) has read to the end (ScoringFaust._fold).
+        b.start()
         post(stack.ingest, stack.key, first[:100])  # and a client retries old events: counted once
         fourth = wave(rng, "w4", 100)
         post(stack.ingest, stack.key, fourth)
