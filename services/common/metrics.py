@@ -46,6 +46,13 @@ class ServiceMetrics:
             registry=r,
         )
         self.scoring_events = Counter("dti_scoring_events_total", "Events applied to the scores", registry=r)
+        self.scoring_skipped = Counter(
+            "dti_scoring_events_skipped_total",
+            "Events not applied, by reason: duplicate (a client's retry, or the same figure again), replayed "
+            "(redelivered after a crash or rebalance, already counted), dead_letter (unreadable, set aside)",
+            ["reason"],
+            registry=r,
+        )
         self.scoring_lag = Gauge("dti_scoring_lag_events", "Accepted events not yet applied to the scores", registry=r)
         self.scoring_last = Gauge(
             "dti_scoring_last_applied_timestamp_seconds",
@@ -69,6 +76,12 @@ class ServiceMetrics:
         self.kafka_lag = Gauge(
             "dti_kafka_consumer_lag_messages",
             "Messages on the topic not yet consumed by this worker",
+            ["topic"],
+            registry=r,
+        )
+        self.kafka_rereads = Counter(
+            "dti_kafka_consumer_rereads_total",
+            "Offsets the consumer skipped within an assignment, read again by the worker (seen on Tansu)",
             ["topic"],
             registry=r,
         )

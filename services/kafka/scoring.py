@@ -57,6 +57,7 @@ class KafkaScoring:
         self._wake = asyncio.Event()
         self.sent = 0
         self._counted = 0
+        self._skipped: dict[str, int] = {}  # the AgentStats counts already added to the Prometheus counters
         self._producer: AIOKafkaProducer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         metrics.serve_scores(self._scores_for_metrics)
@@ -201,6 +202,20 @@ class KafkaScoring:
         self.metrics.scoring_lag.set(lag)
         self.metrics.scoring_events.inc(fa.stats.processed - self._counted)
         self._counted = fa.stats.processed
+        st = fa.stats
+        for name, now in (
+            ("duplicate", st.duplicates),
+            ("replayed", st.replayed),
+            ("dead_letter", st.dead_letters),
+            ("reread", st.rereads),
+        ):
+            delta = now - self._skipped.get(name, 0)
+            if delta:
+                self._skipped[name] = now
+                if name == "reread":
+                    self.metrics.kafka_rereads.labels(self.settings.topic_events).inc(delta)
+                else:
+                    self.metrics.scoring_skipped.labels(name).inc(delta)
         if fa.stats.last_batch_at:
             self.metrics.scoring_last.set(fa.stats.last_batch_at)
 

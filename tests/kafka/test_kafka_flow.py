@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.kafka.messages import partition_for
 from tests.e2e.helpers import ev, eventually
@@ -66,6 +67,16 @@ def test_retried_event_ids_count_once(stack: Stack) -> None:
     values = stack.scoring.get("/v1/data", org_unit="P.T4.C1", period="2025")["values"]
     assert values == {"tthc.records_total": 6.0, "tthc.records_online": 3.0}
     assert stack.scoring.get("/v1/worker")["duplicates"] >= 8
+    # and operators see them on /metrics (the exposition read with prometheus_client's own parser)
+    eventually(lambda: skipped(stack, "duplicate") >= 8, timeout=10)
+
+
+def skipped(stack: Stack, reason: str) -> float:
+    text = httpx.get(stack.scoring.url + "/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        if family.name == "dti_scoring_events_skipped":
+            return sum(s.value for s in family.samples if s.name.endswith("_total") and s.labels["reason"] == reason)
+    return 0.0
 
 
 def test_breach_fires_an_alert_from_the_scores_topic(stack: Stack) -> None:
