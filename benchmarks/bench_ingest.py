@@ -274,7 +274,7 @@ def measure(quick: bool) -> dict[str, Any]:
             for _ in range(rounds):
                 ceilings.append(asyncio.run(throughput(bare_url, "none", rules, seconds)))
                 ingests.append(asyncio.run(throughput(url, lgsp, rules, seconds)))
-            samples, achieved = asyncio.run(latency(url, lgsp, dept, rules, 4.0 if quick else 15.0))
+            samples, achieved = asyncio.run(latency(url, lgsp, dept, rules, 3.0 if quick else 15.0))
         finally:
             for p in (proc, bare):
                 p.terminate()

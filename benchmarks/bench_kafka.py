@@ -13,7 +13,9 @@ Run: .venv/bin/python -m benchmarks.bench_kafka [--quick] [--json FILE]
 How each figure is taken:
 - The events are `dti.events` records as `dti ingest` writes them (`messages.encode_event`, keyed by
   org unit): the five LGSP counters of `rules/` spread over the province's 115 units, one event each.
-  They are produced before any reader starts, so every reader finds the same backlog.
+  The worker, the naive agent and ingest start first, side by side, and wait stopped (SIGSTOP) while the
+  backlog is produced and each other pass runs: every reader finds the same backlog, and no pass has
+  another process running beside it.
 - The bare consumer reads the whole backlog three times (median). The naive agent reads a copy of its
   first records (`bench.naive.events`, same keys and partitions) and times itself from its first event to
   its last. The worker is timed twice, from the first poll of `GET /v1/worker` that shows events folded:
@@ -34,6 +36,7 @@ import contextlib
 import itertools
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -194,8 +197,16 @@ class Proc:
                 time.sleep(0.02)
         raise RuntimeError(f"{self.p.args!r} said nothing in {timeout:g} s:\n{self.log.read_text()[-3000:]}")
 
+    def pause(self) -> None:
+        """SIGSTOP: a process waiting for its pass takes no CPU from the one being measured."""
+        os.kill(self.p.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.p.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         if self.p.poll() is None:
+            self.resume()  # a stopped process cannot act on SIGTERM
             self.p.terminate()
             try:
                 self.p.wait(timeout=20)
@@ -414,13 +425,15 @@ def _percentiles(xs: list[float]) -> dict[str, float]:
 
 
 def measure(quick: bool) -> dict[str, Any]:
+    from services.kafka.keys import create_key
+    from shared.settings import Settings
     from tests.e2e.server import free_port
-    from tests.kafka.cluster import DTI, Tansu, create_key, kafka_env
+    from tests.kafka.cluster import DTI, Tansu, kafka_env
 
     n = 30_000 if quick else 200_000
     n_naive = 6_000 if quick else 30_000
     n_small = 20_000 if quick else 100_000
-    lat_seconds = 4.0 if quick else 15.0
+    lat_seconds = 3.0 if quick else 15.0
     rules_dir = ROOT / "rules"
     rules = load_ruleset(rules_dir)
     root = rules.org_tree.roots[0].code
@@ -441,6 +454,40 @@ def measure(quick: bool) -> dict[str, Any]:
             env = kafka_env(broker, rules_dir, DTI_KAFKA_PARTITIONS=str(PARTITIONS), DTI_LOG_LEVEL="WARNING")
             topics = [NAIVE_IN, NAIVE_LATENCY_IN, NAIVE_OUT, BROKER_LATENCY, SMALL]
             asyncio.run(_create_topics(broker.bootstrap, topics))
+
+            # the keys as `dti keys create` makes them (the same function, in-process: two Python start-ups
+            # fewer), on the keys topic before ingest reads it
+            settings = Settings(kafka_brokers=broker.bootstrap, kafka_partitions=PARTITIONS, kafka_idempotence=False)
+            lgsp, dept = (create_key(settings, source, None)[1] for source in ("lgsp", "department"))
+
+            # Start-up is set-up, not a measured pass: the naive agent, the worker and ingest start side by
+            # side (about 10 s here instead of 25 s one after the other). Then each waits stopped (SIGSTOP)
+            # until its pass: nothing runs beside the pass being measured. A stopped consumer sends no
+            # heartbeats; Tansu keeps it in its group all the same (a 25 s stop with a 10 s session timeout:
+            # no rejoin). A broker that evicted it would see it rejoin when resumed, before its first event:
+            # either way the timings start at its first event.
+            t_start = time.monotonic()
+            naive = Proc(
+                [sys.executable, "-m", "benchmarks.naive_faust", broker.bootstrap,
+                 f"{NAIVE_IN},{NAIVE_LATENCY_IN}", NAIVE_OUT, str(PARTITIONS), str(n_naive)],
+                tmp / "naive.log", env, stdout_pipe=True,
+            )  # fmt: skip
+            procs.append(naive)
+            port, iport = free_port(), free_port()
+            worker = Proc(
+                [*DTI, "scoring", "--port", str(port), "--data-dir", str(tmp / "scoring")], tmp / "scoring.log", env
+            )
+            procs.append(worker)
+            ingest = Proc([*DTI, "ingest", "--port", str(iport), "--data-dir", str(tmp / "ingest")], tmp / "i.log", env)
+            procs.append(ingest)
+            naive.line(120)["ready"]
+            _wait_ready(f"http://127.0.0.1:{port}", worker)
+            _wait_ready(f"http://127.0.0.1:{iport}", ingest)
+            for proc in procs:
+                proc.pause()
+            out["startup_s"] = time.monotonic() - t_start
+
+            # the broker alone: producer, bare consumer, produce-to-consume latency
             out["producer_records_per_s"] = asyncio.run(produce(broker.bootstrap, "dti.events", records))
             asyncio.run(produce(broker.bootstrap, NAIVE_IN, naive_records))
             bare = [asyncio.run(bare_consume(broker.bootstrap, "dti.events", len(records))) for _ in range(3)]
@@ -454,51 +501,39 @@ def measure(quick: bool) -> dict[str, Any]:
             out["bare_small_per_s"] = statistics.median(
                 [asyncio.run(bare_consume(broker.bootstrap, SMALL, len(small))) for _ in range(3)]
             )
-
-            naive = Proc(
-                [sys.executable, "-m", "benchmarks.naive_faust", broker.bootstrap,
-                 f"{NAIVE_IN},{NAIVE_LATENCY_IN}", NAIVE_OUT, str(PARTITIONS), str(n_naive)],
-                tmp / "naive.log", env, stdout_pipe=True,
-            )  # fmt: skip
-            procs.append(naive)
-            first = naive.line(120)["first"]
-            done = naive.line(600)["done"]
-            out["naive_per_s"] = (n_naive - 1) / (done - first)
-            _note(out)
-
-            port = free_port()
-            worker = Proc(
-                [*DTI, "scoring", "--port", str(port), "--data-dir", str(tmp / "scoring")], tmp / "scoring.log", env
-            )
-            procs.append(worker)
-            out |= worker_throughput(f"http://127.0.0.1:{port}", worker, n, expected, root)
-            _note(out)
-            _wait_ready(f"http://127.0.0.1:{port}", worker)
-
             singles = _events(rules, 2_000, request=1)[0]  # as 1,000 separate posts a second would write them
             out["broker_latency"] = _percentiles(
                 asyncio.run(
                     paced_latency(broker.bootstrap, BROKER_LATENCY, BROKER_LATENCY, singles, 1000, lat_seconds)
                 )[0]
             )
+
+            # the naive agent: its backlog, then its latency
+            naive.resume()
+            first = naive.line(120)["first"]
+            done = naive.line(600)["done"]
+            out["naive_per_s"] = (n_naive - 1) / (done - first)
             out["naive_latency"] = _percentiles(
                 asyncio.run(paced_latency(broker.bootstrap, NAIVE_LATENCY_IN, NAIVE_OUT, singles, 1000, lat_seconds))[0]
             )
-            naive.stop()  # its idle group membership is no load, but nothing else may run beside the next pass
+            naive.stop()
+            _note(out)
 
-            iport = free_port()
-            ingest = Proc([*DTI, "ingest", "--port", str(iport), "--data-dir", str(tmp / "ingest")], tmp / "i.log", env)
-            procs.append(ingest)
-            lgsp, dept = create_key(env, "lgsp"), create_key(env, "department")
-            _wait_ready(f"http://127.0.0.1:{iport}", ingest)
+            # the worker on its backlog (it has sat stopped since it was ready: the timing starts when it
+            # has folded its first events)
+            worker.resume()
+            out |= worker_throughput(f"http://127.0.0.1:{port}", worker, n, expected, root)
+            _note(out)
+
+            ingest.resume()
             samples, achieved = asyncio.run(
                 dti_latency(f"http://127.0.0.1:{iport}", broker.bootstrap, lgsp, dept, rules, lat_seconds)
             )
             out["dti_latency"] = _percentiles(samples)
             out["latency_load_events_per_s"] = achieved
         finally:
-            for p in reversed(procs):
-                p.stop()
+            for proc in reversed(procs):
+                proc.stop()
             broker.stop()
     out["naive_ratio"] = out["scored_events_per_s"] / out["naive_per_s"]
     out["bare_ratio"] = out["scored_events_per_s"] / out["bare_per_s"]

@@ -6,8 +6,9 @@ event then costs a changelog write and an output record; nothing is batched or c
 same `dti.events` records as `dti scoring` (a unit's events of one request per record).
 
 Run as its own process: `python -m benchmarks.naive_faust BROKER IN_TOPICS OUT_TOPIC PARTITIONS [COUNT]`
-(IN_TOPICS comma-separated). It prints one JSON line when its first event is processed and, with COUNT,
-one when COUNT events are (wall-clock times, so the parent can compute the rate); it runs until stopped.
+(IN_TOPICS comma-separated). It prints one JSON line when it is ready (partitions assigned), one when its
+first event is processed and, with COUNT, one when COUNT events are (wall-clock times, so the parent can
+compute the rate); it runs until stopped.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ async def main(broker: str, in_topics: str, out_topic: str, partitions: int, cou
                     _say(done=time.time(), processed=processed)
 
     app.agent(source, name="naive", concurrency=1)(aggregate)
-    await app.start()
+    await app.start()  # returns once its partitions are assigned and its table recovered
+    _say(ready=time.time())
     try:
         await asyncio.Event().wait()  # until SIGTERM
     finally:

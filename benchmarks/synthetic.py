@@ -68,7 +68,7 @@ def load(directory: Path, n_units: int) -> RuleSet:
 
 def synthetic_tree(n_units: int) -> OrgTree:
     """The tree `write_province` describes, built by the org-unit parser's own builder without the YAML text:
-    ruamel takes tens of seconds to read 10,000 units, which is set-up, not what the benchmarks measure.
+    reading 10,000 units from YAML is set-up, not what the benchmarks measure (tens of seconds with ruamel).
     A test checks it equals the tree the loader reads from the file."""
     from shared.rules.org_units import _build, _Raw
     from shared.rules.problems import Location
