@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.figures import Figure
+from benchmarks.figures import Figure, load_figure
 from benchmarks.synthetic import ROOT
 from shared.periods import PROVINCE_TZ
 from shared.rules.loader import load_ruleset
@@ -159,6 +159,18 @@ async def throughput(url: str, key: str, rules: RuleSet, seconds: float, concurr
         return sent / (time.monotonic() - t0)
 
 
+def probe_event(unit: str, metric: str, value: float) -> dict[str, Any]:
+    """A latency probe: a new level of a department gauge, stamped now."""
+    return {
+        "event_id": f"p-{os.getpid()}-{next(_ids)}",
+        "source": "department",
+        "org_unit": unit,
+        "metric": metric,
+        "value": value,
+        "occurred_at": datetime.now(PROVINCE_TZ).isoformat(),
+    }
+
+
 def probe_indicator(rules: RuleSet) -> tuple[str, str, str, str]:
     """A province-level indicator read straight from one gauge: (framework, indicator, metric, unit)."""
     root = rules.org_tree.roots[0]
@@ -218,14 +230,7 @@ async def latency(
         await asyncio.sleep(0.5)  # let the background load reach its rate
         while time.monotonic() < stop:
             value += 1
-            ev = {
-                "event_id": f"p-{os.getpid()}-{next(_ids)}",
-                "source": "department",
-                "org_unit": unit,
-                "metric": metric,
-                "value": value,
-                "occurred_at": datetime.now(PROVINCE_TZ).isoformat(),
-            }
+            ev = probe_event(unit, metric, value)
             t0 = time.perf_counter()
             r = await client.post("/v1/events", json=ev, headers=headers)
             assert r.status_code == 202, r.text
@@ -304,13 +309,7 @@ def figures(r: dict[str, Any]) -> list[Figure]:
             goal=f"≥ {GOALS['ingest_ratio']:.2f} of the ceiling",
             met=r["ingest_ratio"] >= GOALS["ingest_ratio"],
         ),
-        Figure(
-            "latency.load_events_per_s",
-            r["latency_load_events_per_s"],
-            "events/s",
-            goal="1,000 ± 5% (the load the latency is measured under)",
-            met=abs(r["latency_load_events_per_s"] - 1000) <= 50,
-        ),
+        load_figure("latency.load_events_per_s", r["latency_load_events_per_s"]),
         Figure("latency.p50_ms", r["latency_p50_ms"], "ms"),
         Figure(
             "latency.p99_ms",

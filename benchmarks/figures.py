@@ -29,3 +29,14 @@ class Figure:
 
 def ratio(value: float, ceiling: float | None) -> float | None:
     return None if not ceiling else value / ceiling
+
+
+def load_figure(name: str, achieved: float, rate: float = 1000) -> Figure:
+    """The background rate a latency was measured under: the latency counts only if this is met."""
+    return Figure(
+        name,
+        achieved,
+        "events/s",
+        goal=f"{rate:,.0f} ± 5% (the load the latency is measured under)",
+        met=abs(achieved - rate) <= 0.05 * rate,
+    )

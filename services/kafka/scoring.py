@@ -176,7 +176,7 @@ class KafkaScoring:
                 for tp in tps:
                     lag += max(0, (consumer.highwater(tp) or 0) - await consumer.position(tp))
                 self.metrics.kafka_lag.labels(topic).set(lag)
-                self._events_lag()
+                self._worker_metrics()
                 for us in changed:
                     self._dirty[(us.framework, us.unit, us.year)] = us
                 self._wake.set()  # also without changes: a rebalance may have given this worker new units
@@ -186,7 +186,8 @@ class KafkaScoring:
     def _find_changelog_end(self) -> None:
         self._end_wanted = True
 
-    def _events_lag(self) -> None:
+    def _worker_metrics(self) -> None:
+        """The agent's lag and counts onto the Prometheus metrics (counters advance by what changed)."""
         fa = self.faust
         try:
             consumer = fa.app.consumer
@@ -203,19 +204,11 @@ class KafkaScoring:
         self.metrics.scoring_events.inc(fa.stats.processed - self._counted)
         self._counted = fa.stats.processed
         st = fa.stats
-        for name, now in (
-            ("duplicate", st.duplicates),
-            ("replayed", st.replayed),
-            ("dead_letter", st.dead_letters),
-            ("reread", st.rereads),
-        ):
-            delta = now - self._skipped.get(name, 0)
-            if delta:
-                self._skipped[name] = now
-                if name == "reread":
-                    self.metrics.kafka_rereads.labels(self.settings.topic_events).inc(delta)
-                else:
-                    self.metrics.scoring_skipped.labels(name).inc(delta)
+        skipped = {"duplicate": st.duplicates, "replayed": st.replayed, "dead_letter": st.dead_letters}
+        for reason, now in skipped.items():
+            self.metrics.scoring_skipped.labels(reason).inc(now - self._skipped.get(reason, 0))
+        self.metrics.kafka_rereads.labels(self.settings.topic_events).inc(st.rereads - self._skipped.get("reread", 0))
+        self._skipped = {**skipped, "reread": st.rereads}
         if fa.stats.last_batch_at:
             self.metrics.scoring_last.set(fa.stats.last_batch_at)
 

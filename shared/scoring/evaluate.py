@@ -413,6 +413,20 @@ def _main_result(
     return CompositeResult(earned / points, status, coverage, missing, points, earned)
 
 
+def _weighted(fw: Framework, acc: float, data_w: float, total_w: float, missing: list[str]) -> CompositeResult:
+    """A composite from its parts' weighted sum: `acc` over the weight with data (`data_w`) of `total_w`,
+    rescaled or not as the framework says for missing parts."""
+    coverage = data_w / total_w
+    if data_w == 0:
+        return CompositeResult(None, "no_data", 0.0, tuple(missing))
+    status: CompositeStatus = "complete" if not missing else "partial"
+    if fw.missing_data == "rescale":
+        if coverage + 1e-12 < fw.min_coverage:
+            return CompositeResult(None, "no_data", coverage, tuple(missing))
+        return CompositeResult(acc / data_w, status, coverage, tuple(missing))
+    return CompositeResult(acc / total_w, status, coverage, tuple(missing))
+
+
 def evaluate_planned_composite(
     plan: CompositePlan,
     fw: Framework,
@@ -440,15 +454,7 @@ def evaluate_planned_composite(
             continue
         data_w += w
         acc += w * value
-    coverage = data_w / total_w
-    if data_w == 0:
-        return CompositeResult(None, "no_data", 0.0, tuple(missing))
-    status: CompositeStatus = "complete" if not missing else "partial"
-    if fw.missing_data == "rescale":
-        if coverage + 1e-12 < fw.min_coverage:
-            return CompositeResult(None, "no_data", coverage, tuple(missing))
-        return CompositeResult(acc / data_w, status, coverage, tuple(missing))
-    return CompositeResult(acc / total_w, status, coverage, tuple(missing))
+    return _weighted(fw, acc, data_w, total_w, missing)
 
 
 def evaluate_composite(
@@ -476,12 +482,4 @@ def evaluate_composite(
         acc += w * value
     if total_w == 0:
         return NOT_APPLICABLE
-    coverage = data_w / total_w
-    if data_w == 0:
-        return CompositeResult(None, "no_data", 0.0, tuple(missing))
-    status: CompositeStatus = "complete" if not missing else "partial"
-    if fw.missing_data == "rescale":
-        if coverage + 1e-12 < fw.min_coverage:
-            return CompositeResult(None, "no_data", coverage, tuple(missing))
-        return CompositeResult(acc / data_w, status, coverage, tuple(missing))
-    return CompositeResult(acc / total_w, status, coverage, tuple(missing))
+    return _weighted(fw, acc, data_w, total_w, missing)

@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,18 +29,23 @@ EXPECTED = {
 }
 
 
-@pytest.mark.timeout(240)
-def test_dti_bench_quick_writes_every_figure(tmp_path: Path) -> None:
+def bench(tmp_path: Path, *args: str, timeout: float) -> tuple[dict[str, Any], str]:
+    """`dti bench --quick ARGS --json FILE` as a real process: (the figures it wrote, what it printed)."""
     out = tmp_path / "out.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "services.cli", "bench", "--quick", "--skip-kafka", "--json", str(out)],
+        [sys.executable, "-m", "services.cli", "bench", "--quick", *args, "--json", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=230,
+        timeout=timeout,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    figures = json.loads(out.read_text(encoding="utf-8"))
+    return json.loads(out.read_text(encoding="utf-8")), proc.stdout
+
+
+@pytest.mark.timeout(240)
+def test_dti_bench_quick_writes_every_figure(tmp_path: Path) -> None:
+    figures, printed = bench(tmp_path, "--skip-kafka", timeout=230)
     assert set(figures) == EXPECTED
     for name, f in figures.items():
         assert set(f) == {"value", "unit", "ceiling", "ratio", "goal", "met"}, name
@@ -55,7 +61,7 @@ def test_dti_bench_quick_writes_every_figure(tmp_path: Path) -> None:
         assert figures[name]["ceiling"] is not None and figures[name]["ratio"] is not None, name
     # the table names every figure too
     for name in EXPECTED:
-        assert name in proc.stdout, name
+        assert name in printed, name
 
 
 KAFKA_EXPECTED = {
@@ -73,16 +79,7 @@ KAFKA_EXPECTED = {
 def test_dti_bench_quick_runs_the_kafka_suite_on_a_real_broker(tmp_path: Path) -> None:
     """The Kafka-mode benchmark starts Tansu, a naive Faust agent, `dti scoring` and `dti ingest` as real
     processes; its worker must have scored every event (the run fails otherwise) and every figure is there."""
-    out = tmp_path / "out.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "services.cli", "bench", "--quick", "--only", "kafka", "--json", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=290,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    figures = json.loads(out.read_text(encoding="utf-8"))
+    figures, _printed = bench(tmp_path, "--only", "kafka", timeout=290)
     assert set(figures) == KAFKA_EXPECTED
     for name, f in figures.items():
         assert isinstance(f["value"], float) and math.isfinite(f["value"]) and f["value"] > 0, name
