@@ -94,6 +94,7 @@ class _Ctx:
         self.p = problems
         self.catalog = catalog
         self.tree = tree
+        self.years: tuple[int, int] | None = None  # the framework's `years`, once read
 
     def metric(self, node: Node | None, what: str) -> str | None:
         code = as_str(node, self.p, what)
@@ -135,6 +136,7 @@ def parse_framework(
     name_en = as_str(root.get("name_en"), problems, "name_en") or ""
     scale = as_number(req(root, "scale", problems, "framework"), problems, "scale")
     years = _years(root, problems)
+    ctx.years = years
     missing = as_choice(root.get("missing_data"), ("zero", "rescale"), problems, "missing_data") or "zero"
     min_cov = as_number(root.get("min_coverage"), problems, "min_coverage") or 0.0
     mc_node = root.get("min_coverage")
@@ -174,6 +176,7 @@ def parse_framework(
                 mains[mcode] = (MainIndicator(mcode, mname, name_en_m, pts, owner, ()), pnode.loc, cnode.loc)
 
     indicators: dict[str, Indicator] = {}
+    points_at: dict[str, Location] = {}  # where each indicator's `points:` stands
     inode = req(root, "indicators", problems, "framework")
     main_members: dict[str, list[str]] = {m: [] for m in mains}
     broken: set[str] = set()
@@ -189,6 +192,8 @@ def parse_framework(
             cnode = el.get("code")
             if claim(ind.code, cnode.loc if cnode else el.loc):
                 indicators[ind.code] = ind
+                pnode_i = el.get("points")
+                points_at[ind.code] = pnode_i.loc if pnode_i is not None else el.loc
                 if ind.main in main_members:
                     main_members[ind.main].append(ind.code)
 
@@ -196,10 +201,20 @@ def parse_framework(
         members = tuple(main_members[mcode])
         total = sum(indicators[c].points for c in members)
         if abs(total - m.points) > _EPS and mcode not in broken:
+            parts = ", ".join(f"{c} {_fmt(indicators[c].points)} (line {points_at[c].line})" for c in members)
             problems.add(
                 ploc,
-                f"main indicator '{mcode}' declares {_fmt(m.points)} points but its indicators add up to {_fmt(total)}",
+                f"main indicator '{mcode}' declares {_fmt(m.points)} points but its indicators add up to "
+                f"{_fmt(total)}: {parts or 'none'}; make them add up to {_fmt(m.points)}",
             )
+            # the edit is usually a component's points (a main indicator's are the decision's): point at each
+            for c in members:
+                problems.add(
+                    points_at[c],
+                    f"indicator '{c}': its {_fmt(indicators[c].points)} points make main indicator '{mcode}' add "
+                    f"up to {_fmt(total)}, but '{mcode}' declares {_fmt(m.points)} ({ploc}); write "
+                    f"{_fmt(indicators[c].points + m.points - total)} here, or change another indicator's points",
+                )
         mains[mcode] = (MainIndicator(m.code, m.name, m.name_en, m.points, m.owner, members), ploc, _cloc)
 
     pillars: dict[str, Composite] = {}
@@ -336,7 +351,14 @@ def _check_refs(
         return
     for k, _v in wnode.items():
         key = str(k)
-        if key in mains or key in indicators or (allow_pillars and key in pillars and key != comp.code):
+        if key == comp.code and key in pillars:
+            problems.add(
+                wnode.key_loc(k),
+                f"a pillar cannot include itself: remove '{key}' from the weights of pillar '{key}' and weigh its "
+                f"main indicators (or other pillars) instead",
+            )
+            continue
+        if key in mains or key in indicators or (allow_pillars and key in pillars):
             continue
         problems.add(
             wnode.key_loc(k),
@@ -350,7 +372,7 @@ def _check_cycles(pillars: dict[str, Composite], nodes: dict[str, Node], problem
     def visit(code: str, path: list[str]) -> None:
         state[code] = 1
         for ref in pillars[code].weights:
-            if ref not in pillars:
+            if ref not in pillars or ref == code:  # a pillar naming itself is reported by _check_refs
                 continue
             if state.get(ref) == 1:
                 cycle = " -> ".join([*path[path.index(ref) :], ref]) if ref in path else f"{code} -> {ref}"
@@ -387,9 +409,11 @@ def _indicator(
     direction = as_choice(el.get("direction"), ("higher", "lower"), p, "direction") or "higher"
     levels = _levels(el.get("levels"), ctx)
     formula = _formula(req(el, "formula", p, what), ctx, percent)
-    targets = _targets(req(el, "targets", p, what), ctx, percent, levels, what)
+    targets = _targets(req(el, "targets", p, what), ctx, percent, levels, what, direction)
     baseline = _baseline(el.get("baseline"), ctx, percent, levels)
-    curve = _curve(req(el, "curve", p, what), ctx, percent)
+    curve = _curve(req(el, "curve", p, what), ctx, percent, direction)
+    if targets is not None:
+        _check_against_targets(el, ctx, targets, baseline, curve, direction, unit)
     pnode = req(el, "points", p, what)
     points = as_number(pnode, p, "points")
     if points is not None and pnode is not None and points < 0:
@@ -439,6 +463,51 @@ def _indicator(
     )
 
 
+def _show(q: float, unit: str) -> str:
+    return f"{q * 100:g}%" if unit == "percent" else _fmt(q)
+
+
+def _check_against_targets(
+    el: Node,
+    ctx: _Ctx,
+    targets: dict[str, tuple[tuple[int, float], ...]],
+    baseline: Baseline | None,
+    curve: Curve | None,
+    direction: str,
+    unit: str,
+) -> None:
+    """What only the targets reveal: a baseline after them, a linear floor the targets do not clear."""
+    years = [y for series in targets.values() for y, _ in series]
+    values = [v for series in targets.values() for _, v in series]
+    if not years:
+        return
+    bnode = el.get("baseline")
+    ynode = bnode.get("year") if bnode is not None else None
+    if baseline is not None and ynode is not None and baseline.year >= min(years):
+        ctx.p.add(
+            ynode.loc,
+            f"baseline year {baseline.year} is not before the first target year {min(years)}: the trajectory "
+            f"runs from the baseline (31 December of its year) to the targets; write an earlier baseline year",
+        )
+    cnode = el.get("curve")
+    fnode = cnode.get("floor") if cnode is not None else None
+    if isinstance(curve, Linear) and fnode is not None:
+        if direction == "higher" and curve.floor >= min(values):
+            ctx.p.add(
+                fnode.loc,
+                f"floor {_show(curve.floor, unit)} is not below the lowest target {_show(min(values), unit)}: the "
+                f"floor is the value that scores 0 and the target the one that scores 1; write a floor below "
+                f"{_show(min(values), unit)}",
+            )
+        elif direction == "lower" and curve.floor <= max(values):
+            ctx.p.add(
+                fnode.loc,
+                f"floor {_show(curve.floor, unit)} is not above the highest target {_show(max(values), unit)}: on a "
+                f"lower-is-better indicator the floor is the value that scores 0 (the worst); write a floor above "
+                f"{_show(max(values), unit)}",
+            )
+
+
 def _levels(node: Node | None, ctx: _Ctx) -> frozenset[str]:
     if node is None:
         return frozenset(ctx.tree.levels) if ctx.tree is not None else frozenset()
@@ -471,7 +540,14 @@ def _formula(node: Node | None, ctx: _Ctx, percent: bool) -> Formula | None:
             return None
         check_keys(body, {"numerator", "denominator"}, p, "ratio")
         num = ctx.metric(req(body, "numerator", p, "ratio"), "numerator")
-        den = ctx.metric(req(body, "denominator", p, "ratio"), "denominator")
+        dnode = req(body, "denominator", p, "ratio")
+        den = ctx.metric(dnode, "denominator")
+        if num is not None and num == den and dnode is not None:
+            p.add(
+                dnode.loc,
+                f"ratio of '{num}' to itself is always 1: the denominator is the total the numerator is part of",
+            )
+            return None
         return Ratio(num, den, scale) if num and den else None
     if kind == "sum":
         if not expect_list(body, p, "sum"):
@@ -504,7 +580,7 @@ def _formula(node: Node | None, ctx: _Ctx, percent: bool) -> Formula | None:
     return ShareOfUnits(lv, m, op, thr, scale)  # type: ignore[arg-type]
 
 
-def _year_map(node: Node, ctx: _Ctx, percent: bool, what: str) -> tuple[tuple[int, float], ...] | None:
+def _year_map(node: Node, ctx: _Ctx, percent: bool, what: str, direction: str) -> tuple[tuple[int, float], ...] | None:
     if not expect_map(node, ctx.p, what):
         return None
     out: list[tuple[int, float]] = []
@@ -512,6 +588,15 @@ def _year_map(node: Node, ctx: _Ctx, percent: bool, what: str) -> tuple[tuple[in
     for k, v in node.items():
         if not isinstance(k, int) or isinstance(k, bool):
             ctx.p.add(node.key_loc(k), f"{what}: '{k}' is not a year")
+            ok = False
+            continue
+        if ctx.years is not None and not ctx.years[0] <= k <= ctx.years[1]:
+            first, last = ctx.years
+            ctx.p.add(
+                node.key_loc(k),
+                f"{what}: {k} is outside the framework's years {first}–{last} (it would bend the targets of the "
+                f"years in between); write a target for a year from {first} to {last}, or widen `years:`",
+            )
             ok = False
             continue
         q = as_quantity(v, percent, ctx.p, f"{what} {k}")
@@ -522,17 +607,30 @@ def _year_map(node: Node, ctx: _Ctx, percent: bool, what: str) -> tuple[tuple[in
     if not out and ok:
         ctx.p.add(node.loc, f"{what} names no year")
         return None
-    return tuple(sorted(out)) if ok else None
+    if not ok:
+        return None
+    series = tuple(sorted(out))
+    for (y0, q0), (y1, q1) in zip(series, series[1:], strict=False):
+        if (direction == "higher" and q1 < q0) or (direction == "lower" and q1 > q0):
+            show = (lambda q: f"{q * 100:g}%") if percent else _fmt
+            verb, bound = ("rise", "at least") if direction == "higher" else ("fall", "at most")
+            ctx.p.add(
+                node.key_loc(y1),
+                f"{what} {y1}: {show(q1)} goes back from {show(q0)} in {y0} on a {direction}-is-better indicator; "
+                f"targets may stay level or {verb}: write {bound} {show(q0)}",
+            )
+            return None
+    return series
 
 
 def _targets(
-    node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str], what: str
+    node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str], what: str, direction: str
 ) -> dict[str, tuple[tuple[int, float], ...]] | None:
     if node is None or not expect_map(node, ctx.p, "targets"):
         return None
     keys = [k for k, _ in node.items()]
     if keys and all(isinstance(k, int) and not isinstance(k, bool) for k in keys):
-        series = _year_map(node, ctx, percent, "target")
+        series = _year_map(node, ctx, percent, "target", direction)
         return None if series is None else {lv: series for lv in levels}
     out: dict[str, tuple[tuple[int, float], ...]] = {}
     ok = True
@@ -544,7 +642,7 @@ def _targets(
             ctx.p.add(node.key_loc(k), f"targets: '{k}' is neither a year nor a level ({', '.join(ctx.tree.levels)})")
             ok = False
             continue
-        series = _year_map(v, ctx, percent, f"target for {lv}")
+        series = _year_map(v, ctx, percent, f"target for {lv}", direction)
         if series is None:
             ok = False
             continue
@@ -584,7 +682,7 @@ def _baseline(node: Node | None, ctx: _Ctx, percent: bool, levels: frozenset[str
     return Baseline(year, by_level)
 
 
-def _curve(node: Node | None, ctx: _Ctx, percent: bool) -> Curve | None:
+def _curve(node: Node | None, ctx: _Ctx, percent: bool, direction: str = "higher") -> Curve | None:
     p = ctx.p
     if node is None or not expect_map(node, p, "curve"):
         return None
@@ -610,7 +708,7 @@ def _curve(node: Node | None, ctx: _Ctx, percent: bool) -> Curve | None:
     if not expect_list(bnode, p, "bands"):
         return None
     assert bnode is not None
-    bands: list[tuple[float, float]] = []
+    bands: list[tuple[float, float, Node]] = []
     kinds: set[str] = set()
     for el in bnode.elements():
         if not expect_map(el, p, "band"):
@@ -628,7 +726,7 @@ def _curve(node: Node | None, ctx: _Ctx, percent: bool) -> Curve | None:
             p.add(snode.loc, "band score must lie between 0 and 1")
             continue
         if bound is not None and score is not None:
-            bands.append((bound, score))
+            bands.append((bound, score, el))
     if len(kinds) > 1:
         p.add(bnode.loc, "bands must all use 'min' or all use 'max'")
         return None
@@ -636,7 +734,48 @@ def _curve(node: Node | None, ctx: _Ctx, percent: bool) -> Curve | None:
         p.add(bnode.loc, "steps curve needs at least one band")
         return None
     upper = kinds == {"max"}
-    return Steps(tuple(sorted(bands, reverse=not upper)), upper)
+    want = "lower" if upper else "higher"
+    if direction != want:
+        key, other = ("max", "min") if upper else ("min", "max")
+        p.add(
+            bnode.loc,
+            f"bands with '{key}:' score a {want}-is-better value, but the indicator is {direction}-is-better: "
+            f"write the bands with '{other}:' (or set `direction: {want}`)",
+        )
+        return None
+    if not _bands_in_order(bands, upper, percent, p):
+        return None
+    return Steps(tuple((b, sc) for b, sc, _ in bands), upper)
+
+
+def _bands_in_order(bands: list[tuple[float, float, Node]], upper: bool, percent: bool, p: Problems) -> bool:
+    """Bands are read from the best down, as written: a listed order that differs, or a better value that
+    scores less, is a slip the analyst must see (sorting them silently would hide it)."""
+    key = "max" if upper else "min"
+    show = (lambda q: f"{q * 100:g}%") if percent else _fmt
+    ok = True
+    for (b0, s0, _n0), (b1, s1, n1) in zip(bands, bands[1:], strict=False):
+        if b1 == b0:
+            p.add(n1.loc, f"two bands share {key} {show(b1)}: each band needs its own bound")
+            ok = False
+        elif (b1 < b0) == upper:
+            order = "lowest up" if upper else "highest down"
+            p.add(
+                n1.loc,
+                f"band {{{key}: {show(b1)}}} is listed after {{{key}: {show(b0)}}}: list '{key}' bands from the "
+                f"{order}, the best band first",
+            )
+            ok = False
+        elif s1 > s0:
+            worse = "higher" if upper else "lower"
+            p.add(
+                n1.loc,
+                f"band {{{key}: {show(b1)}}} scores {_fmt(s1)}, more than the better band {{{key}: {show(b0)}}} "
+                f"({_fmt(s0)}): a {worse} value cannot score more on a "
+                f"{'lower' if upper else 'higher'}-is-better indicator; swap the scores",
+            )
+            ok = False
+    return ok
 
 
 def _reporting(node: Node | None, p: Problems) -> Reporting:

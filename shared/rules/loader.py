@@ -34,14 +34,33 @@ class _Read:
 def _read(path: Path, problems: Problems, display: str | None = None) -> _Read | None:
     shown = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         problems.add(Location(shown, 1, 1), "file not found")
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         problems.add(Location(shown, 1, 1), f"cannot read file: {exc}")
         return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.add(_byte_location(shown, raw, exc.start), _encoding_message(raw, exc))
+        return None
     return _Read(path, shown, text, load_yaml(text, shown, problems))
+
+
+def _byte_location(file: str, raw: bytes, offset: int) -> Location:
+    """Line and column (in characters, as an editor counts them) of the byte at `offset`."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    col = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return Location(file, raw.count(b"\n", 0, offset) + 1, col)
+
+
+def _encoding_message(raw: bytes, exc: UnicodeDecodeError) -> str:
+    return (
+        f"byte 0x{raw[exc.start]:02x} is not UTF-8 (the file was probably saved as Windows-1258 or Latin-1): "
+        f"save the file as UTF-8 (Vietnamese letters must be UTF-8) and retype the character here"
+    )
 
 
 def kind_of(node: Node, problems: Problems) -> str | None:

@@ -72,6 +72,21 @@ def parse_org_units(root: Node, problems: Problems) -> OrgTree | None:
             if level not in levels:
                 problems.add(level_node.loc, f"unknown level '{level}' (levels: {', '.join(levels)})")
                 continue
+            if parent is None and raws and raws[0].parent is None:
+                first = raws[0]
+                problems.add(
+                    code_node.loc,
+                    f"unit '{code}' stands at the top of the tree beside '{first.code}' ({first.loc}): the tree has "
+                    f"one top unit; move '{code}' into the `children:` of its parent",
+                )
+                continue
+            if parent is None and level != levels[0]:
+                problems.add(
+                    level_node.loc,
+                    f"unit '{code}' at level '{level}' has no parent: only a '{levels[0]}' can stand at the top; "
+                    f"move it into the `children:` of its parent",
+                )
+                continue
             if parent is not None and levels.index(level) <= levels.index(raws[parent].level):
                 problems.add(
                     level_node.loc,

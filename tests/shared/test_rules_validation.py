@@ -97,8 +97,16 @@ def test_points_do_not_add_up(rules_dir: Path) -> None:
     text = edit(rules_dir / "mini.yaml", "    points: 20\n    owner: VP", "    points: 25\n    owner: VP")
     line = line_of(text, "{code: A, name")
     col = text.splitlines()[line - 1].index("points: 60") + len("points: ") + 1
+    a2 = [i for i, s in enumerate(text.splitlines(), 1) if s == "    points: 25"][0]
+    a1 = [i for i, s in enumerate(text.splitlines(), 1) if s == "    points: 40"][0]
+    where = f"{rules_dir / 'mini.yaml'}:{line}:{col}"
     assert problems_for(rules_dir) == [
-        f"{rules_dir / 'mini.yaml'}:{line}:{col}: main indicator 'A' declares 60 points but its indicators add up to 65"
+        f"{where}: main indicator 'A' declares 60 points but its indicators add up to 65: "
+        f"A1 40 (line {a1}), A2 25 (line {a2}); make them add up to 60",
+        f"{rules_dir / 'mini.yaml'}:{a1}:13: indicator 'A1': its 40 points make main indicator 'A' add up to 65, "
+        f"but 'A' declares 60 ({where}); write 35 here, or change another indicator's points",
+        f"{rules_dir / 'mini.yaml'}:{a2}:13: indicator 'A2': its 25 points make main indicator 'A' add up to 65, "
+        f"but 'A' declares 60 ({where}); write 20 here, or change another indicator's points",
     ]
 
 
@@ -203,3 +211,152 @@ def test_version_is_a_content_hash(rules_dir: Path) -> None:
     assert load_ruleset(rules_dir).version == v1
     edit(rules_dir / "mini.yaml", "trajectory_tolerance: 10%", "trajectory_tolerance: 12%")
     assert load_ruleset(rules_dir).version != v1
+
+
+# --- mistakes an analyst of a composite index makes (issue 15) -------------------------------------------
+
+
+def at(rules_dir: Path, text: str, needle: str, name: str = "mini.yaml", nth: int = 0, point: str = "") -> str:
+    """FILE:LINE:COL of the nth line holding `needle`, at `needle` (or at `point` within it)."""
+    hits = [(i, s.index(needle) + needle.index(point) + 1) for i, s in enumerate(text.splitlines(), 1) if needle in s]
+    line, col = hits[nth]
+    return f"{rules_dir / name}:{line}:{col}"
+
+
+def test_target_year_outside_the_framework_years(rules_dir: Path) -> None:
+    text = edit(rules_dir / "mini.yaml", "targets: {2025: 80%, 2030: 100%}", "targets: {2025: 80%, 2035: 100%}")
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, '2035')}: target: 2035 is outside the framework's years 2024–2030 (it would bend "
+        f"the targets of the years in between); write a target for a year from 2024 to 2030, or widen `years:`"
+    ]
+
+
+def test_target_year_outside_the_years_in_a_per_level_map(rules_dir: Path) -> None:
+    text = edit(rules_dir / "mini.yaml", "commune: {2025: 60%, 2030: 70%}", "commune: {2025: 60%, 2031: 70%}")
+    out = problems_for(rules_dir)
+    assert len(out) == 1 and out[0].startswith(f"{at(rules_dir, text, '2031')}: target for commune: 2031 is outside")
+
+
+def test_second_root_in_the_org_tree(rules_dir: Path) -> None:
+    text = edit(
+        rules_dir / "org-units.yaml",
+        "  - code: P\n",
+        "  - {code: P.X, name: Xã lạc, level: commune}\n  - code: P\n",
+    )
+    # the stray commune comes first: it is refused as a commune with no parent
+    out = problems_for(rules_dir, "org-units.yaml")
+    assert out == [
+        f"{at(rules_dir, text, 'level: commune}', 'org-units.yaml', point='commune')}: unit 'P.X' at level "
+        f"'commune' has no parent: only a 'province' can stand at the top; move it into the `children:` of its parent"
+    ]
+
+
+def test_unit_beside_the_province_at_the_top(rules_dir: Path) -> None:
+    text = (rules_dir / "org-units.yaml").read_text(encoding="utf-8")
+    text += "  - {code: P.Y, name: Xã Y, level: commune}\n"
+    (rules_dir / "org-units.yaml").write_text(text, encoding="utf-8")
+    first = f"{rules_dir / 'org-units.yaml'}:{line_of(text, '- code: P')}:5"
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, 'P.Y', 'org-units.yaml')}: unit 'P.Y' stands at the top of the tree beside 'P' "
+        f"({first}): the tree has one top unit; move 'P.Y' into the `children:` of its parent"
+    ]
+
+
+def test_steps_scores_against_the_direction(rules_dir: Path) -> None:
+    text = edit(
+        rules_dir / "mini.yaml",
+        "bands: [{min: 10, score: 1}, {min: 5, score: 0.5}]",
+        "bands: [{min: 10, score: 0.5}, {min: 5, score: 1}]",
+    )
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, '{min: 5')}: band {{min: 5}} scores 1, more than the better band {{min: 10}} (0.5): "
+        f"a lower value cannot score more on a higher-is-better indicator; swap the scores"
+    ]
+
+
+def test_steps_bands_out_of_order_are_reported_not_sorted(rules_dir: Path) -> None:
+    text = edit(
+        rules_dir / "mini.yaml",
+        "bands: [{min: 10, score: 1}, {min: 5, score: 0.5}]",
+        "bands: [{min: 5, score: 0.5}, {min: 10, score: 1}]",
+    )
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, '{min: 10')}: band {{min: 10}} is listed after {{min: 5}}: list 'min' bands from the "
+        f"highest down, the best band first"
+    ]
+
+
+def test_steps_bands_against_the_indicator_direction(rules_dir: Path) -> None:
+    text = edit(rules_dir / "mini.yaml", "    unit: count\n", "    unit: count\n    direction: lower\n")
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, '[{min: 10')}: bands with 'min:' score a higher-is-better value, but the indicator is "
+        f"lower-is-better: write the bands with 'max:' (or set `direction: higher`)"
+    ]
+
+
+def test_steps_bands_sharing_a_bound(rules_dir: Path) -> None:
+    text = edit(
+        rules_dir / "mini.yaml",
+        "bands: [{min: 10, score: 1}, {min: 5, score: 0.5}]",
+        "bands: [{min: 10, score: 1}, {min: 10, score: 0.5}]",
+    )
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, ', {min: 10', point='{')}: two bands share min 10: each band needs its own bound"
+    ]
+
+
+def test_non_utf8_byte_is_located(rules_dir: Path) -> None:
+    raw = (rules_dir / "mini.yaml").read_bytes()
+    needle = "name: Hồ sơ công việc trên mạng".encode()
+    assert needle in raw
+    raw = raw.replace(needle, "name: Hồ sơ công việc".encode() + b" tr\xean m\xe1ng", 1)
+    (rules_dir / "mini.yaml").write_bytes(raw)
+    line = raw[: raw.index(b"\xea")].count(b"\n") + 1
+    col = len("    name: Hồ sơ công việc tr") + 1  # characters, as an editor counts them
+    out = problems_for(rules_dir, "mini.yaml")
+    assert len(out) == 1 and out[0].startswith(f"{rules_dir / 'mini.yaml'}:{line}:{col}: byte 0xea is not UTF-8"), out
+    assert "save the file as UTF-8" in out[0]
+
+
+def test_pillar_including_itself(rules_dir: Path) -> None:
+    text = edit(
+        rules_dir / "mini.yaml",
+        "{code: Y, name: Trụ cột Y, total: 60, weights: {A: 60}}",
+        "{code: Y, name: Trụ cột Y, total: 60, weights: {Y: 60}}",
+    )
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, 'Y: 60')}: a pillar cannot include itself: remove 'Y' from the weights of pillar 'Y' "
+        f"and weigh its main indicators (or other pillars) instead"
+    ]
+
+
+def test_linear_floor_not_below_the_target(rules_dir: Path) -> None:
+    text = edit(rules_dir / "mini.yaml", "curve: {type: linear, floor: 50%}", "curve: {type: linear, floor: 100%}")
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, 'floor: 100%', point='100%')}: floor 100% is not below the lowest target 100%: "
+        f"the floor is the value that scores 0 and the target the one that scores 1; write a floor below 100%"
+    ]
+
+
+def test_target_going_back_on_a_higher_is_better_indicator(rules_dir: Path) -> None:
+    text = edit(rules_dir / "mini.yaml", "district: {2025: 80%, 2030: 90%}", "district: {2025: 80%, 2030: 70%}")
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, '2030: 70%')}: target for district 2030: 70% goes back from 80% in 2025 on a "
+        f"higher-is-better indicator; targets may stay level or rise: write at least 80%"
+    ]
+
+
+def test_baseline_after_the_first_target(rules_dir: Path) -> None:
+    text = edit(rules_dir / "mini.yaml", "baseline: {year: 2024, value: 40%}", "baseline: {year: 2025, value: 40%}")
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, '2025, value')}: baseline year 2025 is not before the first target year 2025: the "
+        f"trajectory runs from the baseline (31 December of its year) to the targets; write an earlier baseline year"
+    ]
+
+
+def test_ratio_of_a_metric_to_itself(rules_dir: Path) -> None:
+    text = edit(rules_dir / "mini.yaml", "denominator: tthc.records_total}", "denominator: tthc.records_online}")
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, 'tthc.records_online}')}: ratio of 'tthc.records_online' to itself is always 1: the "
+        f"denominator is the total the numerator is part of"
+    ]
