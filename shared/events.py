@@ -8,16 +8,36 @@ why in Vietnamese and English.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic_core import PydanticCustomError
 
 from shared.periods import year_quarter
 from shared.rules.model import RuleSet
 
 MAX_ID = 200
+
+_ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _iso_datetime(v: Any) -> Any:
+    """Only an ISO 8601 date-time string (or a datetime built in Python): pydantic's lax mode would also read
+    a number, or a string of digits, as Unix seconds — a source sending those has a bug to hear about."""
+    if isinstance(v, datetime) or (isinstance(v, str) and _ISO_DATETIME.match(v)):
+        return v
+    raise PydanticCustomError(
+        "datetime_type", "must be an ISO 8601 date-time text with an offset, e.g. 2025-03-14T09:30:00+07:00"
+    )
+
+
+# Strict at the HTTP edge: `"value": "1"` or `true` is a source's bug, refused with 422 rather than counted.
+# (A JSON integer is still a number: 1 reads as 1.0.)
+StrictNumber = Annotated[float, Strict()]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 
 class EventIn(BaseModel):
@@ -44,8 +64,10 @@ class EventIn(BaseModel):
     source: str = Field(min_length=1, max_length=64)
     org_unit: str = Field(min_length=1, max_length=100)
     metric: str = Field(min_length=1, max_length=100)
-    value: float = Field(description="counter: the increment (>= 0); gauge: the new level")
-    occurred_at: datetime = Field(description="with a time-zone offset; decides the period")
+    value: StrictNumber = Field(
+        description="a JSON number (not text, not true/false); counter: the increment (>= 0); gauge: the new level"
+    )
+    occurred_at: IsoDateTime = Field(description="ISO 8601 text with a time-zone offset; decides the period")
     attributes: dict[str, Any] | None = None
 
 

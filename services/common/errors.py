@@ -16,10 +16,10 @@ _VI = {
     "string_type": "phải là chuỗi ký tự",
     "string_too_short": "không được để trống",
     "string_too_long": "quá dài",
-    "float_type": "phải là số",
+    "float_type": "phải là số JSON (không phải chuỗi ký tự hay true/false)",
     "float_parsing": "phải là số",
     "finite_number": "phải là số hữu hạn",
-    "datetime_type": "phải là thời điểm ISO 8601, ví dụ 2025-03-14T09:30:00+07:00",
+    "datetime_type": "phải là chuỗi thời điểm ISO 8601 có múi giờ, ví dụ 2025-03-14T09:30:00+07:00",
     "datetime_parsing": "không phải thời điểm ISO 8601 hợp lệ, ví dụ 2025-03-14T09:30:00+07:00",
     "datetime_from_date_parsing": "không phải thời điểm ISO 8601 hợp lệ, ví dụ 2025-03-14T09:30:00+07:00",
     "dict_type": "phải là đối tượng JSON",
@@ -30,8 +30,16 @@ _VI = {
 }
 
 
+# where pydantic's English says too little for a person fixing a sender
+_EN = {"float_type": "must be a JSON number, not text or true/false"}
+
+
 def vi_for(error_type: str) -> str:
     return _VI.get(error_type, "giá trị không hợp lệ")
+
+
+def en_for(error_type: str, pydantic_message: str) -> str:
+    return _EN.get(error_type, pydantic_message)
 
 
 def pointer(prefix: str, loc: Sequence[Any]) -> str:

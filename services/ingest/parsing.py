@@ -14,7 +14,7 @@ import orjson
 from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
 
-from services.common.errors import fail, pointer, vi_for
+from services.common.errors import en_for, fail, pointer, vi_for
 from shared.events import AcceptedEvent, EventIn, FieldError, check_event, years_covered
 from shared.rules.model import RuleSet
 
@@ -136,7 +136,11 @@ def validate_items(items: list[Any], prefix: str, batch: bool) -> tuple[list[Eve
             i, *loc = e["loc"]
             assert isinstance(i, int)
             base = f"{prefix}/{i}" if batch else prefix
-            errors.append(FieldError(pointer(base, loc), i if batch else None, e["type"], vi_for(e["type"]), e["msg"]))
+            errors.append(
+                FieldError(
+                    pointer(base, loc), i if batch else None, e["type"], vi_for(e["type"]), en_for(e["type"], e["msg"])
+                )
+            )
         return [], errors
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import orjson
 import pytest
 
 from tests.e2e.helpers import data, ev, eventually
@@ -57,7 +58,17 @@ def test_source_must_match_key_and_metric_must_be_allowed(server: DtiServer, lgs
     [
         (ev("P.NOPE", "tthc.records_total"), "/events/1/org_unit", "unknown_org_unit"),
         (ev("P.T7.C1", "tthc.nope"), "/events/1/metric", "unknown_metric"),
-        ({**ev("P.T7.C1", "tthc.records_total"), "value": "many"}, "/events/1/value", "float_parsing"),
+        ({**ev("P.T7.C1", "tthc.records_total"), "value": "many"}, "/events/1/value", "float_type"),
+        # strict types: text and true/false are a sender's bug, not numbers to guess at
+        ({**ev("P.T7.C1", "tthc.records_total"), "value": "1"}, "/events/1/value", "float_type"),
+        ({**ev("P.T7.C1", "tthc.records_total"), "value": "2"}, "/events/1/value", "float_type"),
+        ({**ev("P.T7.C1", "tthc.records_total"), "value": True}, "/events/1/value", "float_type"),
+        ({**ev("P.T7.C1", "tthc.records_total"), "occurred_at": 1748736000}, "/events/1/occurred_at", "datetime_type"),
+        (
+            {**ev("P.T7.C1", "tthc.records_total"), "occurred_at": "1748736000"},
+            "/events/1/occurred_at",
+            "datetime_type",
+        ),
         (ev("P.T7.C1", "tthc.records_total", -3), "/events/1/value", "negative_counter"),
         (
             ev("P.T7.C1", "tthc.records_total", when=(datetime.now(UTC) + timedelta(days=2)).isoformat()),
@@ -108,3 +119,19 @@ def test_415_413_and_bad_json(server: DtiServer, lgsp_key: str) -> None:
     assert r.status_code == 413 and r.json()["detail"]["limit_bytes"] == 100_000
     r = httpx.post(f"{server.url}/v1/events", content=b"{not json", headers={**h, "Content-Type": "application/json"})
     assert r.status_code == 422 and errors(r)[0]["code"] == "invalid_json"
+
+
+def test_text_values_are_refused_in_both_languages_in_json_and_ndjson(server: DtiServer, lgsp_key: str) -> None:
+    good = ev("P.T7.C2", "tthc.records_total")
+    with server.client(lgsp_key) as c:
+        r = c.post("/v1/events", json={"events": [good, {**ev("P.T7.C2", "tthc.records_total"), "value": "1"}]})
+        assert r.status_code == 422
+        (err,) = errors(r)
+        assert err["pointer"] == "/events/1/value"
+        assert err["message_vi"] == "phải là số JSON (không phải chuỗi ký tự hay true/false)"
+        assert err["message_en"] == "must be a JSON number, not text or true/false"
+        ndjson = b"\n".join(orjson.dumps(e) for e in (ev("P.T7.C2", "tthc.records_total"), {**good, "value": False}))
+        r = c.post("/v1/events", content=ndjson, headers={"Content-Type": "application/x-ndjson"})
+        assert r.status_code == 422 and [e["pointer"] for e in errors(r)] == ["/1/value"]
+        # an integer is a number
+        assert c.post("/v1/events", json={"events": [{**good, "value": 3}]}).status_code == 202

@@ -59,6 +59,14 @@ def test_observation_errors_name_the_field(server: DtiServer, department_key: st
             json={"observations": [obs("P.T8", "population.epayment_accounts", 1, period="2025-Q7")]},
         )
         assert [e["pointer"] for e in r.json()["detail"]["errors"]] == ["/observations/0/period"]
+        # JSON is strict: a number sent as text (or true) is the sender's bug (sheets' text cells are converted)
+        for value in ("400", True):
+            r = c.post("/v1/observations", json={"observations": [obs("P.T8", "population.epayment_accounts", value)]})  # type: ignore[arg-type]
+            assert r.status_code == 422, r.text
+            (err,) = r.json()["detail"]["errors"]
+            assert (err["pointer"], err["code"]) == ("/observations/0/value", "float_type")
+            assert err["message_vi"] == "phải là số JSON (không phải chuỗi ký tự hay true/false)"
+            assert err["message_en"] == "must be a JSON number, not text or true/false"
     with server.client(lgsp_key) as c:  # lgsp may not report this metric
         r = c.post("/v1/observations", json={"observations": [obs("P.T8", "population.epayment_accounts", 1)]})
         assert r.status_code == 403

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter, Validat
 
 from services.common.auth import SourceDep
 from services.common.backend import IngestBackend, ingest_backend
-from services.common.errors import fail, pointer, vi_for
+from services.common.errors import en_for, fail, pointer, vi_for
 from services.embedded.storage import Observation
 from services.ingest.parsing import JSON_TYPES, media_type, read_body
 from services.ingest.table_upload import TableError, TableUnreadable, read_table, rows_of
@@ -122,10 +122,13 @@ def _from_json(body: bytes, rules: RuleSet, source: str) -> tuple[list[Observati
     for i, item in enumerate(obj["observations"]):
         base = f"/observations/{i}"
         try:
-            ob = _ONE.validate_python(item)
+            # strict: JSON carries numbers as numbers (a sheet's text cells are converted in _from_upload)
+            ob = _ONE.validate_python(item, strict=True)
         except ValidationError as exc:
             errors += [
-                FieldError(pointer(base, e["loc"]), i, e["type"], vi_for(e["type"]), e["msg"]).as_dict()
+                FieldError(
+                    pointer(base, e["loc"]), i, e["type"], vi_for(e["type"]), en_for(e["type"], e["msg"])
+                ).as_dict()
                 for e in exc.errors(include_url=False)
             ]
             continue
