@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from services.common.backend import Backend, IngestBackend, backend, ingest_backend
 from services.common.errors import fail
+from services.ingest.keys import KeyStoreUnavailable
 
 
 def _bearer(request: Request) -> str:
@@ -24,7 +25,12 @@ def _bearer(request: Request) -> str:
 
 
 def source_of_key(request: Request, b: Annotated[IngestBackend, Depends(ingest_backend)]) -> str:
-    source = b.keys.source_of(_bearer(request))
+    try:
+        source = b.keys.source_of(_bearer(request))
+    except KeyStoreUnavailable as exc:
+        raise fail(
+            503, "tạm thời không kiểm tra được khóa, vui lòng gửi lại", "cannot check keys just now, retry"
+        ) from exc
     if source is None:
         b.metrics.ingest_rejections.labels("unknown", "bad_key").inc()
         raise fail(401, "khóa không hợp lệ hoặc đã bị thu hồi", "invalid or revoked key")

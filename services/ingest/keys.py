@@ -27,8 +27,10 @@ CREATE TABLE IF NOT EXISTS source_keys (
     revoked_at REAL
 );
 """
-_REFRESH_SECONDS = 2.0
-_MISS_REFRESH_SECONDS = 0.2
+
+
+class KeyStoreUnavailable(Exception):
+    """The key store cannot be read just now; the request should be retried (503), not refused (401)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,13 @@ def key_id_of(key: str) -> str | None:
 
 
 class KeyStore:
-    """SQLite-backed; the running server sees keys created or revoked by `dti keys` within ~2 s."""
+    """SQLite-backed; a key created or revoked by `dti keys` counts from the moment the command returns.
+
+    Active keys are cached in memory, and each check asks SQLite for `PRAGMA data_version`, which changes
+    when another connection (the `dti keys` process) commits to the file: the cache is read again only then.
+    The pragma reads the WAL index in shared memory, no disk I/O; it replaced a cache refreshed every 2 s,
+    with which a revoked key kept working for up to 2 s (benchmarks/bench_keys.py measures both).
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,7 +77,7 @@ class KeyStore:
         self._conn.executescript(SCHEMA)
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[str, str]] = {}  # key id -> (hash, source), active keys only
-        self._loaded_at = 0.0
+        self._version: int | None = None  # data_version the cache was read at; None: read it again
 
     def create(self, source: str, label: str | None = None) -> tuple[KeyInfo, str]:
         info, key = new_key(source, label)
@@ -78,7 +86,7 @@ class KeyStore:
                 "INSERT INTO source_keys (id, source, hash, label, created_at) VALUES (?, ?, ?, ?, ?)",
                 (info.id, source, digest(key), label, info.created_at),
             )
-            self._loaded_at = 0.0
+            self._version = None  # our own commits do not change our connection's data_version
         return info, key
 
     def revoke(self, key_id: str) -> bool:
@@ -86,7 +94,7 @@ class KeyStore:
             cur = self._conn.execute(
                 "UPDATE source_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (time.time(), key_id)
             )
-            self._loaded_at = 0.0
+            self._version = None
             return cur.rowcount == 1
 
     def list(self) -> list[KeyInfo]:
@@ -105,28 +113,23 @@ class KeyStore:
         key_id = key_id_of(key)
         if key_id is None:
             return None
-        now = time.monotonic()
-        if now - self._loaded_at > _REFRESH_SECONDS:
-            self._reload(now)
-        hit = self._cache.get(key_id)
-        if hit is None and now - self._loaded_at > _MISS_REFRESH_SECONDS:
-            # a key created a moment ago by `dti keys create`; rate-limited so bad keys cannot flood SQLite
-            self._reload(now)
+        with self._lock:
+            try:
+                version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+                if version != self._version:
+                    rows = self._conn.execute(
+                        "SELECT hash, source, id FROM source_keys WHERE revoked_at IS NULL"
+                    ).fetchall()
+                    self._cache = {i: (h, s) for h, s, i in rows}
+                    self._version = version
+            except sqlite3.Error as exc:
+                # the file is unreadable for a moment (disk trouble): answer 503 (retry) rather than trust a
+                # cache that may still hold a revoked key, or call a good key bad
+                raise KeyStoreUnavailable(str(exc)) from exc
             hit = self._cache.get(key_id)
         if hit is None:
             return None
         return hit[1] if hmac.compare_digest(hit[0], digest(key)) else None
-
-    def _reload(self, now: float) -> None:
-        with self._lock:
-            try:
-                rows = self._conn.execute(
-                    "SELECT hash, source, id FROM source_keys WHERE revoked_at IS NULL"
-                ).fetchall()
-            except sqlite3.Error:
-                return
-            self._cache = {i: (h, s) for h, s, i in rows}
-            self._loaded_at = now
 
     def close(self) -> None:
         self._conn.close()

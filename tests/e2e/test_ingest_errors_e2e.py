@@ -8,7 +8,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.e2e.helpers import data, ev, eventually
+from tests.e2e.helpers import data, ev
 from tests.e2e.server import DtiServer, dti
 
 
@@ -33,9 +33,8 @@ def test_no_key_bad_key_and_revoked_key_are_401(server: DtiServer) -> None:
         assert out.returncode == 0, out.stderr
         listed = dti("keys", "list", "--data-dir", str(server.data_dir)).stdout
         assert key_id in listed and "revoked" in listed and key not in listed
-        eventually(
-            lambda: c.post("/v1/events", json={"events": [ev("P.T6.C1", "tthc.records_total")]}).status_code == 401
-        )
+        # in force when `dti keys revoke` returns: the very next request is refused, no grace period
+        assert c.post("/v1/events", json={"events": [ev("P.T6.C1", "tthc.records_total")]}).status_code == 401
 
 
 def test_source_must_match_key_and_metric_must_be_allowed(server: DtiServer, lgsp_key: str) -> None:
