@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # acks=all with an idempotent producer; only a broker without InitProducerId v0 (Tansu 0.6) needs False
     kafka_idempotence: bool = True
     kafka_send_timeout_seconds: float = Field(default=1.0, gt=0)  # then 503 + Retry-After, never a hang
+    # a key revoked on dti.keys is refused by every ingest replica within this (a replica that cannot confirm it has
+    # read the topic to its end this recently answers 503); `dti keys revoke` waits it out before returning
+    kafka_keys_max_lag_seconds: float = Field(default=5.0, gt=0.5)
     scoring_app_id: str = "dti-scoring"  # Faust app id: consumer group and changelog topic prefix
     scoring_store: str = "memory://"  # or rocksdb:// (state on a volume, faster recovery)
     scoring_batch_max: int = Field(default=2000, ge=1)  # events folded per batch (one changelog write per cell)

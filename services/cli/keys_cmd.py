@@ -100,7 +100,7 @@ def revoke(
     data_dir: DataDir = None,
     kafka: Kafka = False,
 ) -> None:
-    """Revoke a key; the running server refuses it within seconds."""
+    """Revoke a key; when this returns, the running server (every ingest replica in Kafka mode) refuses it."""
     if _on_kafka(kafka):
         from services.kafka.keys import revoke_key
 

@@ -3,6 +3,15 @@
 `dti keys create` with the same environment appends a record (the key's hash, never the key); every
 replica's reader picks it up within its poll interval, so any replica accepts the key a moment later.
 Revoking appends the record again with `revoked_at` set. Compaction keeps the latest record per key id.
+
+The bound on a revocation: every `_CONFIRM_EVERY` seconds the reader asks the broker for the topic's end
+offset and notes when it asked; once it has applied every record before that offset, it is *fresh as of*
+that moment. A check answers from the keys only while they are fresh as of less than
+`DTI_KAFKA_KEYS_MAX_LAG_SECONDS` (5 s) ago; otherwise (broker unreachable, reader stuck, a replica paused) it
+raises KeyStoreUnavailable and the request gets 503 + Retry-After. So a revocation acknowledged by the broker
+at time t is refused by every replica from t + max lag on, whatever happens to the replica or the network;
+`dti keys revoke` waits that long after the acknowledgement, so it returns when the key is refused
+everywhere (tests/kafka/test_key_revocation.py measures it).
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import time
 from dataclasses import asdict
 
 import orjson
@@ -17,11 +27,13 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from services.ingest.keys import KeyInfo, digest, key_id_of, new_key
+from services.ingest.keys import KeyInfo, KeyStoreUnavailable, digest, key_id_of, new_key
 from services.kafka.bus import brokers, ensure_topics
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+_CONFIRM_EVERY = 0.25  # seconds between asking the broker for the keys topic's end offset
 
 
 class KafkaKeyStore:
@@ -30,8 +42,15 @@ class KafkaKeyStore:
         self._active: dict[str, tuple[str, str]] = {}  # key id -> (hash, source)
         self.caught_up = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.fresh_at = -float("inf")  # monotonic time as of which every key record has been applied
+
+    def lag(self) -> float:
+        """Seconds since the keys were last confirmed complete (what a revocation may still be waiting for)."""
+        return time.monotonic() - self.fresh_at
 
     def source_of(self, key: str) -> str | None:
+        if self.lag() > self.settings.kafka_keys_max_lag_seconds:
+            raise KeyStoreUnavailable(f"keys not confirmed for {self.lag():.1f} s")
         key_id = key_id_of(key)
         hit = self._active.get(key_id) if key_id is not None else None
         if hit is None:
@@ -76,15 +95,21 @@ class KafkaKeyStore:
             tp = TopicPartition(self.settings.topic_keys, 0)
             consumer.assign([tp])
             await consumer.seek_to_beginning(tp)
-            end = (await consumer.end_offsets([tp]))[tp]
-            if end == 0:
-                self.caught_up.set()
+            asked: float | None = time.monotonic()
+            target = (await consumer.end_offsets([tp]))[tp]
             while True:
-                batches = await consumer.getmany(tp, timeout_ms=200)
+                if asked is not None and await consumer.position(tp) >= target:
+                    # everything written before we asked has been applied: fresh as of the asking
+                    self.fresh_at = asked
+                    self.caught_up.set()
+                    asked = None
+                if asked is None and time.monotonic() - self.fresh_at >= _CONFIRM_EVERY:
+                    asked = time.monotonic()
+                    target = (await consumer.end_offsets([tp]))[tp]
+                    continue
+                batches = await consumer.getmany(tp, timeout_ms=100)
                 for msg in batches.get(tp, []):
                     self.apply(msg.value)
-                    if msg.offset + 1 >= end:
-                        self.caught_up.set()
         finally:
             await consumer.stop()
 
@@ -143,7 +168,7 @@ def list_keys(settings: Settings) -> list[KeyInfo]:
 
 
 def revoke_key(settings: Settings, key_id: str) -> bool:
-    import time
+    """Revoke, then wait out DTI_KAFKA_KEYS_MAX_LAG_SECONDS: on return every ingest replica refuses the key."""
 
     async def run() -> bool:
         await ensure_topics(settings)
@@ -152,6 +177,8 @@ def revoke_key(settings: Settings, key_id: str) -> bool:
         if d is None or d.get("revoked_at") is not None:
             return False
         await _publish(settings, {**d, "revoked_at": time.time()})
+        acked = time.monotonic()
+        await asyncio.sleep(max(0.0, settings.kafka_keys_max_lag_seconds - (time.monotonic() - acked)))
         return True
 
     return asyncio.run(run())
