@@ -1,11 +1,22 @@
-"""Error responses a person can act on: which field, why, in Vietnamese then English."""
+"""Error responses a person can act on: which field, why, in Vietnamese then English.
+
+Every error any service answers has one shape, `{"detail": {"message", "message_vi", "message_en",
+"errors": [...]}}` (services/common/openapi.py documents it as `ErrorBody`): `fail()` builds it, and
+`install_error_handlers()` makes FastAPI's own refusals (a query parameter of the wrong type, an unknown path)
+answer in it too, so an integrator parses one thing.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import HTTPException
+from fastapi import FastAPI, HTTPException
+from fastapi.exceptions import RequestValidationError
+from fastapi.requests import Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.events import FieldError
 
@@ -53,3 +64,62 @@ def fail(status: int, vi: str, en: str, field_errors: Sequence[FieldError] = (),
     detail.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "1"} if status == 503 else None
     return HTTPException(status_code=status, detail=detail, headers=headers)
+
+
+_STATUS_VI = {
+    400: "yêu cầu không hợp lệ",
+    404: "không tìm thấy",
+    405: "phương thức không được hỗ trợ",
+    406: "không có định dạng trả về phù hợp",
+}
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for e in exc.errors():
+        loc = list(e.get("loc", ()))
+        where = loc[0] if loc else "body"
+        kind = str(e.get("type"))
+        vi, en = vi_for(kind), en_for(kind, str(e.get("msg")))
+        errors.append(
+            {
+                "pointer": pointer(f"/{where}", loc[1:]),
+                "code": kind,
+                "message": f"{vi} / {en}",
+                "message_vi": vi,
+                "message_en": en,
+            }
+        )
+    vi, en = "tham số không hợp lệ", "invalid request"
+    body = {"detail": {"message": f"{vi} / {en}", "message_vi": vi, "message_en": en, "errors": errors}}
+    return JSONResponse(body, status_code=422)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """`fail()`'s details pass through; Starlette's own (404 for an unknown path, 405) get the same shape."""
+    if isinstance(exc.detail, dict):
+        detail: dict[str, Any] = exc.detail
+    else:
+        en = str(exc.detail)
+        vi = _STATUS_VI.get(exc.status_code, "yêu cầu bị từ chối")
+        detail = {"message": f"{vi} / {en}", "message_vi": vi, "message_en": en}
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # Starlette names only the first route that matched the path; a path served by two routes (POST and
+        # DELETE of /v1/alerts/{fingerprint}/ack) allows both
+        headers["Allow"] = ", ".join(_allowed_methods(request)) or headers.get("Allow", "")
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers or None)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for template, ops in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), request.scope["path"]):
+            methods.update(m.upper() for m in ops)
+    return sorted(methods)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """The one place the project's refusals become HTTP answers, for `dti up` and the Kafka services alike."""
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from services.common.auth import AdminDep
 from services.common.backend import RulesBackend, rules_backend
 from services.common.errors import fail
+from shared.rules.catalog_view import catalog_view
 
 router = APIRouter(tags=["rules"])
 RulesDep = Annotated[RulesBackend, Depends(rules_backend)]
@@ -35,6 +36,13 @@ def get_org_units(b: RulesDep) -> dict[str, Any]:
             for u in t.units
         ],
     }
+
+
+@router.get("/v1/catalog")
+def get_catalog(b: RulesDep) -> dict[str, Any]:
+    """Metrics (names in Vietnamese and English, unit, kind, levels), sources, and which source may send which
+    metric: what a key may send, from rules/catalog.yaml as loaded."""
+    return catalog_view(b.rules.current)
 
 
 @router.get("/v1/rules")

@@ -6,15 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
-from fastapi.requests import Request
-from fastapi.responses import JSONResponse
 
 from services.alerts import routes as alerts_routes
 from services.common import ops, rules_routes
-from services.common.errors import pointer, vi_for
+from services.common.errors import install_error_handlers
 from services.common.metrics import ServiceMetrics
 from services.common.middleware import RequestContext
+from services.common.openapi import install_openapi
 from services.embedded.runtime import EmbeddedRuntime
 from services.ingest.routes import events, observations
 from services.scoring.routes import read
@@ -53,23 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(alerts_routes.router)
     app.include_router(web.router)
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(RequestContext, metrics=metrics)
     return app
-
-
-async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = []
-    for e in exc.errors():
-        loc = list(e.get("loc", ()))
-        where = loc[0] if loc else "body"
-        errors.append(
-            {
-                "pointer": pointer(f"/{where}", loc[1:]),
-                "code": e.get("type"),
-                "message": f"{vi_for(str(e.get('type')))} / {e.get('msg')}",
-            }
-        )
-    return JSONResponse(
-        {"detail": {"message": "tham số không hợp lệ / invalid request", "errors": errors}}, status_code=422
-    )

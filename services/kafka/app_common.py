@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 
 from services.common import ops, rules_routes
+from services.common.errors import install_error_handlers
 from services.common.metrics import ServiceMetrics
 from services.common.middleware import RequestContext
-from services.embedded.app import _validation_error
+from services.common.openapi import install_openapi
 
 
 class Runtime(Protocol):
@@ -37,6 +37,7 @@ def service_app(title: str, description: str, metrics: ServiceMetrics, runtime: 
     app = FastAPI(title=title, version="1", description=description, lifespan=lifespan)
     app.include_router(ops.router)
     app.include_router(rules_routes.router)
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(RequestContext, metrics=metrics)
     return app

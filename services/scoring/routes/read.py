@@ -90,6 +90,14 @@ def get_unit_scores(
     rules = b.rules.current
     fw, _unit, p = _args(rules, None, period, framework)
     lv = level or (rules.org_tree.levels[1] if len(rules.org_tree.levels) > 1 else rules.org_tree.levels[0])
+    if lv not in rules.org_tree.levels:
+        vi, en = f"không có cấp '{lv}'", f"unknown level '{lv}' (levels: {', '.join(rules.org_tree.levels)})"
+        raise fail(
+            422,
+            "tham số không hợp lệ",
+            "invalid query parameters",
+            [FieldError("/level", None, "unknown_level", vi, en)],
+        )
     rows = []
     for u in rules.org_tree.units:
         if u.level != lv:
