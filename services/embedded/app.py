@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from services.alerts import routes as alerts_routes
 from services.common import ops, rules_routes
+from services.common.docs import install_docs
 from services.common.errors import install_error_handlers
 from services.common.metrics import ServiceMetrics
 from services.common.middleware import RequestContext
@@ -43,7 +44,9 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = FastAPI(title="DTI Monitor", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="DTI Monitor", version="1", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.include_router(events.router)
     app.include_router(observations.router)
     app.include_router(read.router)
@@ -53,5 +56,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(web.router)
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     app.add_middleware(RequestContext, metrics=metrics)
     return app

@@ -10,6 +10,7 @@ from typing import Protocol
 from fastapi import FastAPI
 
 from services.common import ops, rules_routes
+from services.common.docs import install_docs
 from services.common.errors import install_error_handlers
 from services.common.metrics import ServiceMetrics
 from services.common.middleware import RequestContext
@@ -34,10 +35,11 @@ def service_app(title: str, description: str, metrics: ServiceMetrics, runtime: 
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, version="1", description=description, lifespan=lifespan)
+    app = FastAPI(title=title, version="1", description=description, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.include_router(ops.router)
     app.include_router(rules_routes.router)
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     app.add_middleware(RequestContext, metrics=metrics)
     return app
