@@ -246,6 +246,8 @@ def parse_framework(
     if index is not None and index_node is not None:
         _check_refs(index, index_node, mains, indicators, pillars, problems, allow_pillars=True)
     _check_cycles(pillars, pillar_nodes, problems)
+    if index is not None and index_node is not None:
+        _check_weighed(mains, [index_node, *pillar_nodes.values()], problems)
 
     if code is None or scale is None or years is None or index is None or tolerance is None:
         return None
@@ -364,6 +366,20 @@ def _check_refs(
             wnode.key_loc(k),
             f"'{comp.code}' weighs unknown code '{key}' (not a main indicator, indicator or pillar of this framework)",
         )
+
+
+def _check_weighed(
+    mains: dict[str, tuple[MainIndicator, Location, Location]], composites: list[Node], problems: Problems
+) -> None:
+    """A main indicator that no pillar and not the index names counts nowhere: usually a forgotten weight."""
+    named = {str(k) for node in composites if (w := node.get("weights")) is not None for k, _ in w.items()}
+    for mcode, (_m, _ploc, cloc) in mains.items():
+        if mcode not in named:
+            problems.add(
+                cloc,
+                f"main indicator '{mcode}' is weighed by no pillar and not by the index, so its indicators count "
+                f"nowhere: add it to the index's `weights:` (a weight of 0 keeps it out on purpose)",
+            )
 
 
 def _check_cycles(pillars: dict[str, Composite], nodes: dict[str, Node], problems: Problems) -> None:
@@ -640,6 +656,14 @@ def _targets(
             continue
         if ctx.tree is not None and lv not in ctx.tree.levels:
             ctx.p.add(node.key_loc(k), f"targets: '{k}' is neither a year nor a level ({', '.join(ctx.tree.levels)})")
+            ok = False
+            continue
+        if levels and lv not in levels:
+            ctx.p.add(
+                node.key_loc(k),
+                f"{what}: a target for '{lv}', where it is not scored (levels: {', '.join(sorted(levels))}); "
+                f"add '{lv}' to `levels:` or remove this target",
+            )
             ok = False
             continue
         series = _year_map(v, ctx, percent, f"target for {lv}", direction)

@@ -360,3 +360,25 @@ def test_ratio_of_a_metric_to_itself(rules_dir: Path) -> None:
         f"{at(rules_dir, text, 'tthc.records_online}')}: ratio of 'tthc.records_online' to itself is always 1: the "
         f"denominator is the total the numerator is part of"
     ]
+
+
+def test_target_for_a_level_where_the_indicator_is_not_scored(rules_dir: Path) -> None:
+    text = edit(rules_dir / "mini.yaml", "targets: {2025: 10}", "targets: {province: {2025: 10}, district: {2025: 5}}")
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, 'district: {2025: 5}')}: indicator 'B2': a target for 'district', where it is not "
+        f"scored (levels: province); add 'district' to `levels:` or remove this target"
+    ]
+
+
+def test_main_indicator_weighed_nowhere(rules_dir: Path) -> None:
+    text = edit(rules_dir / "mini.yaml", "  weights: {A: 60, B: 40}", "  weights: {A: 60, B1: 40}")
+    edit(
+        rules_dir / "mini.yaml",
+        "{code: X, name: Trụ cột X, total: 100, weights: {A: 60, B: 40}}",
+        "{code: X, name: Trụ cột X, total: 100, weights: {A: 60, B1: 40}}",
+    )
+    assert problems_for(rules_dir) == [
+        f"{at(rules_dir, text, '{code: B,', point='B')}: main indicator 'B' is weighed by no pillar and not by the "
+        f"index, so its indicators count nowhere: add it to the index's `weights:` (a weight of 0 keeps it out on "
+        f"purpose)"
+    ]
