@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.test_fuzz_openapi import assert_every_operation_tested, generated_and_passed, run_schemathesis
-from tests.kafka.cluster import Service
+from tests.e2e.test_fuzz_openapi import (
+    assert_every_operation_tested,
+    example_source,
+    generated_and_passed,
+    run_schemathesis,
+)
+from tests.kafka.cluster import Service, create_key
 from tests.kafka.conftest import Stack
 
 
@@ -16,7 +21,8 @@ def test_every_check_passes_on_dti_ingest(stack: Stack, tmp_path: Path) -> None:
     env = {**stack.env, "DTI_TOPIC_EVENTS": "dti.fuzz.events"}
     ingest = Service("ingest", stack.base / "ingest-fuzz", env).start()
     try:
-        out = run_schemathesis(ingest.url, stack.key, stack.env["DTI_ADMIN_TOKEN"], tmp_path, 20)
+        key = create_key(stack.env, example_source(ingest.url))
+        out = run_schemathesis(ingest.url, key, stack.env["DTI_ADMIN_TOKEN"], tmp_path, 20)
     finally:
         ingest.stop()
     generated, passed = generated_and_passed(out)
