@@ -17,6 +17,7 @@ from services.common.metrics import ServiceMetrics
 from services.common.middleware import RequestContext
 from services.embedded.runtime import EmbeddedRuntime
 from services.ingest.routes import events, observations
+from services.reports import routes as reports_routes
 from services.scoring.routes import read
 from services.web import routes as web
 from shared.rules.loader import load_ruleset, resolve_manifest
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(alerts_routes.router)
     app.include_router(web.router)
+    app.include_router(reports_routes.router)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_middleware(RequestContext, metrics=metrics)
     return app

@@ -291,3 +291,17 @@ class EventLog:
         finally:
             conn.close()
         return {"events": int(n[0]), "last_seq": int(n[1])}
+
+    def observations(self, year: int) -> list[tuple[str, str, str, float, str | None, str | None, str, float]]:
+        """Departments' figures for a year and its quarters (org_unit, metric, period, value, evidence_url,
+        reported_by, source, received_at): what the reports cite as evidence and check against deadlines."""
+        conn = connect(self.path)
+        try:
+            rows = conn.execute(
+                "SELECT org_unit, metric, period, value, evidence_url, reported_by, source, received_at"
+                " FROM observations WHERE period = ? OR period LIKE ? ORDER BY org_unit, metric, period",
+                (str(year), f"{year}-%"),
+            ).fetchall()
+        finally:
+            conn.close()
+        return [tuple(r) for r in rows]

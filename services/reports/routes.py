@@ -1,0 +1,131 @@
+"""`GET /v1/reports/…`: the officials' files (quarterly report, self-assessment workbook, scorecard) from the
+scores in memory. Served by `dti up` and by the Kafka scoring service (without the departments' observations
+there: they live in the embedded log)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from services.common.backend import ScoresBackend, scores_backend
+from services.common.errors import fail
+from services.reports.quarterly import ObservationRecord, build_quarterly
+from services.scoring.routes import read
+from shared.events import FieldError
+from shared.periods import PROVINCE_TZ, Period, parse_period
+
+router = APIRouter(tags=["reports"])
+Dep = Annotated[ScoresBackend, Depends(scores_backend)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA = {"xlsx": XLSX, "pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+
+
+def _bad(field: str, code: str, vi: str, en: str) -> Exception:
+    return fail(422, "tham số không hợp lệ", "invalid query parameters", [FieldError(f"/{field}", None, code, vi, en)])
+
+
+def _framework(b: ScoresBackend, framework: str | None) -> str:
+    fw, _unit, _p = read._args(b.rules.current, None, None, framework)
+    return fw
+
+
+def _format(fmt: str, allowed: tuple[str, ...]) -> str:
+    if fmt not in allowed:
+        raise _bad(
+            "format",
+            "bad_format",
+            f"định dạng phải là một trong: {', '.join(allowed)}",
+            f"format must be one of: {', '.join(allowed)}",
+        )
+    return fmt
+
+
+def quarter_param(period: str | None, today: date) -> Period:
+    if period is None:
+        return Period(today.year, (today.month - 1) // 3 + 1)
+    try:
+        p = parse_period(period)
+    except ValueError:
+        p = None
+    if p is None or p.is_year:
+        raise _bad(
+            "period",
+            "bad_period",
+            "kỳ báo cáo quý phải có dạng 2026-Q4",
+            "the report's period must be a quarter such as 2026-Q4",
+        )
+    return p
+
+
+def observations(b: ScoresBackend, year: int) -> list[ObservationRecord] | None:
+    """The departments' figures of a year, when this process keeps them (embedded mode); None otherwise."""
+    log = getattr(b, "log", None)
+    if log is None or not hasattr(log, "observations"):
+        return None
+    return [
+        ObservationRecord(u, m, p, v, e, r, s, datetime.fromtimestamp(t, PROVINCE_TZ))
+        for u, m, p, v, e, r, s, t in log.observations(year)
+    ]
+
+
+def data_through(b: ScoresBackend, until: date) -> date | None:
+    """The date of the newest data the scores hold, up to `until` (the date of the data, not the server's)."""
+    last = getattr(b, "last_data", None)
+    if not isinstance(last, dict) or not last:
+        return None
+    newest = max(last.values())
+    d = newest.astimezone(PROVINCE_TZ).date() if isinstance(newest, datetime) else None
+    return None if d is None else min(d, until)
+
+
+def attachment(body: bytes, fmt: str, filename: str) -> Response:
+    ascii_name = filename.encode("ascii", "ignore").decode()
+    return Response(
+        body,
+        media_type=MEDIA[fmt],
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get(
+    "/v1/reports/quarterly",
+    responses={200: {"content": {XLSX: {}, "application/pdf": {}}, "description": "the report file"}},
+)
+async def quarterly_report(
+    b: Dep,
+    period: Annotated[str | None, Query(description="quarter, e.g. 2026-Q4; default: the current quarter")] = None,
+    format: Annotated[str, Query(description="xlsx or pdf")] = "xlsx",
+    framework: read.FwQ = None,
+) -> Response:
+    """The quarterly report of the DTI office to the People's Committee (Vietnamese), as .xlsx or PDF (A4)."""
+    fmt = _format(format, ("xlsx", "pdf"))
+    today = read._today()
+    p = quarter_param(period, today)
+    fw = _framework(b, framework)
+    rules = b.rules.current
+    obs = observations(b, p.year)
+    through = data_through(b, p.end)
+
+    def build() -> bytes:
+        report = build_quarterly(rules, b.engine, fw, p, today, obs, through)
+        if fmt == "pdf":
+            from services.reports.pdf import FontMissing, quarterly_pdf
+
+            try:
+                return quarterly_pdf(report)
+            except FontMissing as exc:
+                raise fail(503, str(exc).split(" / ")[0], str(exc).split(" / ")[-1]) from exc
+        from services.reports.xlsx import quarterly_xlsx
+
+        return quarterly_xlsx(report)
+
+    body = await run_in_threadpool(build)
+    return attachment(body, fmt, f"bao-cao-dti-{p.id}-{fw}.{fmt}")
