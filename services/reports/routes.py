@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
 
+import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -129,3 +130,70 @@ async def quarterly_report(
 
     body = await run_in_threadpool(build)
     return attachment(body, fmt, f"bao-cao-dti-{p.id}-{fw}.{fmt}")
+
+
+@router.get(
+    "/v1/reports/assessment",
+    responses={200: {"content": {XLSX: {}}, "description": "the workbook"}},
+)
+async def assessment_workbook(
+    b: Dep,
+    year: Annotated[int | None, Query(description="the year assessed; default: the current year")] = None,
+    format: Annotated[str, Query(description="xlsx")] = "xlsx",
+    framework: Annotated[str | None, Query(description="default: the framework in force for the year")] = None,
+) -> Response:
+    """The annual self-assessment workbook: every indicator with value, target, score, points, owner, the
+    evidence links and reporters sent with the departments' figures, and what is still missing."""
+    from services.reports.assessment import build_assessment, framework_for_year
+    from services.reports.xlsx import assessment_xlsx
+
+    _format(format, ("xlsx",))
+    today = read._today()
+    y = year if year is not None else today.year
+    if not 1900 <= y <= 2200:
+        raise _bad("year", "bad_year", "năm không hợp lệ", "invalid year")
+    rules = b.rules.current
+    fw = _framework(b, framework) if framework else framework_for_year(rules, y)
+    obs = observations(b, y)
+
+    def build() -> bytes:
+        return assessment_xlsx(build_assessment(rules, b.engine, fw, y, today, obs))
+
+    body = await run_in_threadpool(build)
+    return attachment(body, "xlsx", f"tu-danh-gia-dti-{y}-{fw}.xlsx")
+
+
+@router.get(
+    "/v1/reports/scorecard",
+    responses={200: {"content": {XLSX: {}, "text/csv": {}, "application/json": {}}, "description": "the table"}},
+)
+async def scorecard(
+    b: Dep,
+    level: Annotated[str | None, Query(description="org-unit level; default: the lowest")] = None,
+    period: read.PeriodQ = None,
+    framework: read.FwQ = None,
+    format: Annotated[str, Query(description="json, xlsx or csv")] = "json",
+) -> Response:
+    """Units of one level × indicators, each cell a value with a traffic light (DHIS2's scorecard)."""
+    from services.reports.scorecard import build_scorecard, scorecard_csv, scorecard_json
+    from services.reports.xlsx import scorecard_xlsx
+
+    fmt = _format(format, ("json", "xlsx", "csv"))
+    rules = b.rules.current
+    fw, _unit, p = read._args(rules, None, period, framework)
+    levels = rules.org_tree.levels
+    lv = level or levels[-1]
+    if lv not in levels:
+        raise _bad(
+            "level",
+            "unknown_level",
+            f"không có cấp '{lv}' (có: {', '.join(levels)})",
+            f"unknown level '{lv}' (known: {', '.join(levels)})",
+        )
+    card = build_scorecard(rules, b.engine, fw, p, lv)
+    if fmt == "json":
+        return Response(orjson.dumps(scorecard_json(card)), media_type="application/json")
+    if fmt == "csv":
+        return attachment(scorecard_csv(card), "csv", f"bang-diem-{lv}-{p.id}-{fw}.csv")
+    body = await run_in_threadpool(scorecard_xlsx, card)
+    return attachment(body, "xlsx", f"bang-diem-{lv}-{p.id}-{fw}.xlsx")

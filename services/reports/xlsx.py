@@ -12,8 +12,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from services.reports.assessment import AssessmentWorkbook
 from services.reports.labels import FREQUENCY_VI, status_vi
 from services.reports.quarterly import QuarterlyReport, fmt_date
+from services.reports.scorecard import Scorecard
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
@@ -243,3 +245,117 @@ def _tone(status: str) -> str:
     return {"met": "good", "below_target": "bad", "on_track": "good", "at_risk": "warn", "off_track": "bad"}.get(
         status, "none"
     )
+
+
+def assessment_xlsx(a: AssessmentWorkbook) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Tự đánh giá"
+    ws["A1"] = f"Hồ sơ tự đánh giá Chỉ số chuyển đổi số năm {a.year}: {a.province}"
+    ws["A1"].font = TITLE
+    ws["A2"] = f"Bộ chỉ số: {a.framework_name}"
+    ws["A3"] = f"Số liệu đến ngày {fmt_date(a.as_of)}; phiên bản quy tắc {a.rules_version}"
+    ws["A4"] = "Chỉ số DTI"
+    ws["B4"] = a.index
+    ws["B4"].number_format = INDEX_FMT
+    ws["C4"] = a.points
+    ws["C4"].number_format = POINTS_FMT
+    ws["D4"] = f"trên {a.scale:g} điểm"
+    titles = [
+        "Chỉ số chính",
+        "Mã",
+        "Chỉ số",
+        "Chính thức",
+        "Đơn vị phụ trách",
+        "Giá trị",
+        "Mục tiêu",
+        "Điểm số (0–1)",
+        "Điểm đạt",
+        "Điểm tối đa",
+        "Trạng thái",
+        "Tần suất báo cáo",
+        "Minh chứng",
+        "Người báo cáo",
+        "Còn thiếu",
+    ]
+    header(ws, 6, titles)
+    for n, ln in enumerate(a.lines, 7):
+        f = number_format(ln.unit)
+        urls = "\n".join(f"{e.period}: {e.url}" for e in ln.evidence if e.url)
+        who = "\n".join(sorted({e.reported_by for e in ln.evidence if e.reported_by}))
+        put(
+            ws,
+            n,
+            [
+                ln.main,
+                ln.code,
+                ln.name,
+                "Có" if ln.official else "Không (tỉnh tự xây dựng)",
+                ln.owner,
+                ln.value,
+                ln.target,
+                ln.score,
+                ln.earned,
+                ln.points,
+                status_vi(ln.status),
+                FREQUENCY_VI.get(ln.frequency, ln.frequency),
+                urls,
+                who,
+                "\n".join(ln.missing),
+            ],
+            [None, None, None, None, None, f, f, "0.00", POINTS_FMT, POINTS_FMT],
+        )
+        ws.cell(row=n, column=11).fill = FILLS[_tone(ln.status)]
+        for c in (3, 13, 14, 15):
+            ws.cell(row=n, column=c).alignment = Alignment(wrap_text=True, vertical="top")
+    widths(ws, [22, 9, 60, 12, 28, 12, 12, 10, 10, 10, 16, 12, 50, 24, 50])
+    ws.freeze_panes = "D7"
+    ws.auto_filter.ref = f"A6:O{6 + len(a.lines)}"
+
+    ws = wb.create_sheet("Minh chứng")
+    header(ws, 1, ["Đơn vị", "Chỉ tiêu", "Kỳ", "Giá trị", "Minh chứng", "Người báo cáo", "Ngày nhận"])
+    for n, e in enumerate(a.evidence, 2):
+        put(ws, n, [e.unit, e.metric, e.period, e.value, e.url, e.reported_by, e.received])
+        ws.cell(row=n, column=7).number_format = "DD/MM/YYYY"
+    if not a.evidence:
+        ws.cell(row=2, column=1, value="Chưa có số liệu nào do sở, ngành gửi kèm minh chứng trong năm.")
+    widths(ws, [28, 40, 10, 12, 50, 24, 12])
+    wb.properties.title = f"Tự đánh giá DTI {a.year}"
+    wb.properties.creator = "DTI Monitor"
+    return to_bytes(wb)
+
+
+LIGHT_FILL = {"green": FILLS["good"], "amber": FILLS["warn"], "red": FILLS["bad"], "grey": FILLS["none"]}
+
+
+def scorecard_xlsx(s: Scorecard) -> bytes:
+    """Units × indicators; each cell the value, coloured by its traffic light, the score in the cell's note
+    column pair of the 'Điểm số' sheet."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Bảng điểm"
+    ws["A1"] = f"Bảng điểm {s.level_name.lower()}: {s.framework_name}, kỳ {s.period.id}"
+    ws["A1"].font = TITLE
+    ws["A2"] = "Màu: xanh = đạt mục tiêu; vàng = đạt từ một nửa; đỏ = dưới một nửa; xám = chưa có số liệu"
+    titles = ["Đơn vị", "Chỉ số DTI"] + [f"{c.name} ({c.code})" for c in s.columns]
+    header(ws, 4, titles)
+    ws.row_dimensions[4].height = 90
+    scores = wb.create_sheet("Điểm số")
+    header(scores, 1, ["Đơn vị", "Chỉ số DTI"] + [f"{c.name} ({c.code})" for c in s.columns])
+    for n, r in enumerate(s.rows, 5):
+        put(ws, n, [r.name, r.index], [None, INDEX_FMT])
+        put(scores, n - 3, [r.name, r.index], [None, INDEX_FMT])
+        for k, (v, sc, lt) in enumerate(r.cells):
+            cell = ws.cell(row=n, column=3 + k, value=v)
+            cell.number_format = number_format(s.columns[k].unit)
+            cell.fill = LIGHT_FILL[lt]
+            sc_cell = scores.cell(row=n - 3, column=3 + k, value=sc)
+            sc_cell.number_format = "0.00"
+            sc_cell.fill = LIGHT_FILL[lt]
+    widths(ws, [30, 11] + [14] * len(s.columns))
+    widths(scores, [30, 11] + [14] * len(s.columns))
+    ws.freeze_panes = "C5"
+    wb.properties.title = f"Bảng điểm {s.period.id}"
+    return to_bytes(wb)
