@@ -6,9 +6,8 @@ all) only after it as secondary text.
 
 from __future__ import annotations
 
-import re
-
 from shared.rules.model import Catalog, RuleSet
+from shared.scoring.view import reason_names
 
 STATUS_VI = {
     "met": "Đạt",
@@ -41,31 +40,6 @@ def department_name(rules: RuleSet, code: str | None) -> str:
 def unit_name(rules: RuleSet, code: str) -> str:
     i = rules.org_tree.by_code.get(code)
     return rules.org_tree.units[i].name if i is not None else code
-
-
-_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")
-
-
-def reason_names(reason: str | None, catalog: Catalog) -> str | None:
-    """A score reason ("no data for X / chưa có số liệu X") with each metric code X replaced by the metric's
-    name: the English half gets the English name, the Vietnamese half the Vietnamese one."""
-    if not reason:
-        return reason
-    metrics = catalog.metrics
-
-    def sub(text: str, en: bool) -> str:
-        def one(m: re.Match[str]) -> str:
-            met = metrics.get(m.group(0))
-            if met is None:
-                return m.group(0)
-            return f"“{met.name_en if en and met.name_en else met.name}”"
-
-        return _TOKEN.sub(one, text)
-
-    if " / " in reason:
-        en, vi = reason.split(" / ", 1)
-        return f"{sub(en, True)} / {sub(vi, False)}"
-    return sub(reason, False)
 
 
 def reason_vi(reason: str | None, catalog: Catalog) -> str:

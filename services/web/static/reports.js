@@ -50,7 +50,7 @@
   };
   const lang = () => (document.documentElement.lang === "en" ? "en" : "vi");
   const t = (k) => TEXT[lang()][k];
-  const state = { levels: [], level: null, data: null, sort: { col: "index", dir: -1 }, key: "" };
+  const state = { levels: [], level: null, data: null, body: "", sort: { col: "index", dir: -1 }, key: "" };
 
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
@@ -147,10 +147,12 @@
         cache: "no-store",
       });
       if (!r.ok) throw new Error(String(r.status));
-      const data = await r.json();
+      const body = await r.text();
+      if (key === state.key && body === state.body) return; // nothing new: keep the table (and the reader's place)
       if (key !== state.key) state.sort = { col: "index", dir: -1 };
       state.key = key;
-      state.data = data;
+      state.body = body;
+      state.data = JSON.parse(body);
       render();
     } catch (e) {
       box.dataset.state = "error";
