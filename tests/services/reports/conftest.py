@@ -127,7 +127,7 @@ def seed(c: Client) -> None:
             "observations": [
                 {
                     "org_unit": "P",
-                    "metric": "lgsp.systems_connected",
+                    "indicator": "b2",  # B2 reads lgsp.systems_connected; codes are matched as typed (case, Đ)
                     "period": f"{YEAR}-Q4",
                     "value": 6,
                     "evidence_url": "https://example.gov.vn/bc-lgsp-q4.pdf",
