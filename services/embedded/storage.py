@@ -305,3 +305,31 @@ class EventLog:
         finally:
             conn.close()
         return [tuple(r) for r in rows]
+
+    def own_entries_as_of(self, cutoff: float, quarters: list[float], gauges: set[str]) -> list[OwnEntry]:
+        """Every unit's own figures per quarter of one year as the log knew them at `cutoff` (a timestamp):
+        what the scores looked like on a past day, recomputed from the log. `quarters`: the year's five
+        quarter boundaries (1 January, 1 April, 1 July, 1 October, next 1 January, as timestamps).
+
+        An event counts from the earlier of when it occurred and when it was received: a department's figure
+        for a quarter (dated the quarter's last day) counts from the day it was filed, a replayed or simulated
+        event from its own date. Counters carry the quarter's sum and count; gauges the quarter's latest level
+        (SQLite takes the bare columns of the row with the MAX(ts)). One pass over the year's events.
+        """
+        conn = connect(self.path)
+        try:
+            rows = conn.execute(
+                "SELECT metric, org_unit,"
+                " CASE WHEN ts < ? THEN 1 WHEN ts < ? THEN 2 WHEN ts < ? THEN 3 ELSE 4 END AS q,"
+                " SUM(value), COUNT(*), MAX(ts), value, seq"
+                " FROM events WHERE MIN(ts, received_at) < ? AND ts >= ? AND ts < ?"
+                " GROUP BY metric, org_unit, q",
+                (quarters[1], quarters[2], quarters[3], cutoff, quarters[0], quarters[4]),
+            ).fetchall()
+        finally:
+            conn.close()
+        year = datetime.fromtimestamp(quarters[0], PROVINCE_TZ).year
+        return [
+            OwnEntry(m, u, year, q, level, 1, ts, seq) if m in gauges else OwnEntry(m, u, year, q, total, n, 0.0, 0)
+            for m, u, q, total, n, ts, level, seq in rows
+        ]

@@ -4,8 +4,8 @@ there: they live in the embedded log)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import orjson
@@ -76,12 +76,11 @@ def observations(b: ScoresBackend, year: int) -> list[ObservationRecord] | None:
 
 def data_through(b: ScoresBackend, until: date) -> date | None:
     """The date of the newest data the scores hold, up to `until` (the date of the data, not the server's)."""
-    last = getattr(b, "last_data", None)
-    if not isinstance(last, dict) or not last:
-        return None
-    newest = max(last.values())
-    d = newest.astimezone(PROVINCE_TZ).date() if isinstance(newest, datetime) else None
-    return None if d is None else min(d, until)
+    from services.reports.history import latest_data
+
+    root = b.rules.current.org_tree.roots[0].code
+    dates = latest_data(last_data(b), b.rules.current, root, until).values()
+    return max(dates) if dates else None
 
 
 def attachment(body: bytes, fmt: str, filename: str) -> Response:
@@ -197,3 +196,33 @@ async def scorecard(
         return attachment(scorecard_csv(card), "csv", f"bang-diem-{lv}-{p.id}-{fw}.csv")
     body = await run_in_threadpool(scorecard_xlsx, card)
     return attachment(body, "xlsx", f"bang-diem-{lv}-{p.id}-{fw}.xlsx")
+
+
+def last_data(b: ScoresBackend) -> dict[tuple[str, str], Any]:
+    last = getattr(b, "last_data", None)
+    if callable(last):
+        last = last()
+    return last if isinstance(last, dict) else {}
+
+
+@router.get("/v1/changes")
+def get_changes(b: Dep, org_unit: read.OrgQ = None, period: read.PeriodQ = None, framework: read.FwQ = None) -> Any:
+    """What changed: each indicator's value and score today beside a week and a quarter before (recomputed
+    from the event log, as the province knew them then), and the date of its latest data."""
+    from services.reports.history import changes, engine_as_of, latest_data, quarter_before
+
+    rules = b.rules.current
+    fw, unit, p = read._args(rules, org_unit, period, framework)
+    reference = min(read._today(), p.end)
+    log = getattr(b, "log", None)
+    past: dict[str, Any] = {}
+    for name, day in (("week_ago", reference - timedelta(days=7)), ("quarter_ago", quarter_before(reference))):
+        if log is None or not hasattr(log, "own_entries_as_of"):
+            past[name] = (day, None)
+            continue
+        # the same kind of period as shown, on that day: the year (or quarter) to date
+        then_period = Period(day.year, 4, True) if p.is_year else Period(day.year, (day.month - 1) // 3 + 1)
+        eng = engine_as_of(log, rules, day.year, day)
+        past[name] = (day, eng.score(fw, unit, then_period))
+    latest = latest_data(last_data(b), rules, unit, reference)
+    return changes(rules, fw, unit, p, b.engine.score(fw, unit, p), past, latest, reference)

@@ -299,3 +299,33 @@ def test_reports_have_no_bare_codes(srv: DtiServer, reform_rules: Path, tmp_path
                 cells = [str(v) for v in row if isinstance(v, str)]
                 # a code column ("Mã") sits in the row of the name it codes: the row is the unit of the check
                 assert bare_codes("\t".join([" ".join(cells)]), codes) == [], (path, ws.title, row)
+
+
+def test_what_changed_under_each_indicator_and_the_data_date_in_the_footer(browser: WebDriver, srv: DtiServer) -> None:
+    open_page(browser, srv)
+    click(browser, "lang-vi")
+    wait(lambda: browser.execute_script("return document.documentElement.lang") == "vi")
+    wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#panels tr[data-indicator] .changes"))
+    changes = srv.get("/v1/changes")
+    got = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#panels tr[data-indicator]')).map((tr) => {"
+        " const c = tr.querySelector('.changes'); return [tr.dataset.indicator, c ? c.dataset.latestData : null,"
+        " c ? c.dataset.weekAgo : null, c ? c.innerText : null]; })"
+    )
+    by_code = {i["code"]: i for i in changes["indicators"]}
+    assert got
+    for code, latest, week, text in got:
+        i = by_code[code]
+        assert latest == (i["latest_data"] or ""), code
+        assert week == ("" if i["week_ago"]["value"] is None else str(i["week_ago"]["value"])) or (
+            float(week) == pytest.approx(i["week_ago"]["value"])
+        )
+        assert "7 ngày trước" in text and "3 tháng trước" in text
+    # the events were dated two days before the server's date: the footer shows their date, not today's
+    data_day = changes["data_through"]
+    assert data_day is not None and data_day < changes["as_of"]
+    shown = browser.execute_script(
+        "return new Intl.DateTimeFormat('vi-VN', {dateStyle: 'medium'}).format(new Date(arguments[0] + 'T00:00:00'))",
+        data_day,
+    )
+    wait(lambda: browser.find_element(By.ID, "as-of").text == shown)

@@ -604,7 +604,7 @@
     const first = data.panels[0].tree;
     $("org-name").textContent = "— " + first.org_unit.name;
     $("rules-version").textContent = first.rules_version;
-    $("as-of").textContent = fmtDate(first.as_of);
+    $("as-of").textContent = first.data_through ? fmtDate(first.data_through) : "—"; // the data's date, not the server's
     const now = new Date();
     const upd = $("updated-at");
     upd.dateTime = now.toISOString();
