@@ -8,7 +8,6 @@ system font. `DTI_PDF_FONT_DIR` may name another directory with `<Family>-Regula
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,7 +36,9 @@ def font_files() -> tuple[Path, Path]:
     """Regular and bold TTF files: DTI_PDF_FONT_DIR, else Roboto from the font-roboto wheel, else DejaVu Sans
     (Debian's fonts-dejavu-core)."""
     candidates: list[tuple[Path, Path]] = []
-    env = os.environ.get("DTI_PDF_FONT_DIR")
+    from shared.settings import Settings
+
+    env = Settings().pdf_font_dir
     if env:
         d = Path(env)
         found = sorted(d.glob("*-Regular.ttf"))
