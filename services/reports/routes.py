@@ -60,6 +60,21 @@ def quarter_param(period: str | None, today: date) -> Period:
             "kỳ báo cáo quý phải có dạng 2026-Q4",
             "the report's period must be a quarter such as 2026-Q4",
         )
+    return _in_range(p)
+
+
+YEARS = (1900, 2200)
+
+
+def _in_range(p: Period) -> Period:
+    """Years the calendar arithmetic of reports (a quarter or a year before, next 1 January) can handle."""
+    if not YEARS[0] <= p.year <= YEARS[1]:
+        raise _bad(
+            "period",
+            "bad_period",
+            f"năm phải trong khoảng {YEARS[0]}–{YEARS[1]}",
+            f"the year must be within {YEARS[0]}–{YEARS[1]}",
+        )
     return p
 
 
@@ -149,8 +164,13 @@ async def assessment_workbook(
     _format(format, ("xlsx",))
     today = read._today()
     y = year if year is not None else today.year
-    if not 1900 <= y <= 2200:
-        raise _bad("year", "bad_year", "năm không hợp lệ", "invalid year")
+    if not YEARS[0] <= y <= YEARS[1]:
+        raise _bad(
+            "year",
+            "bad_year",
+            f"năm phải trong khoảng {YEARS[0]}–{YEARS[1]}",
+            f"year must be within {YEARS[0]}–{YEARS[1]}",
+        )
     rules = b.rules.current
     fw = _framework(b, framework) if framework else framework_for_year(rules, y)
     obs = observations(b, y)
@@ -180,6 +200,7 @@ async def scorecard(
     fmt = _format(format, ("json", "xlsx", "csv"))
     rules = b.rules.current
     fw, _unit, p = read._args(rules, None, period, framework)
+    _in_range(p)
     levels = rules.org_tree.levels
     lv = level or levels[-1]
     if lv not in levels:
@@ -213,6 +234,7 @@ def get_changes(b: Dep, org_unit: read.OrgQ = None, period: read.PeriodQ = None,
 
     rules = b.rules.current
     fw, unit, p = read._args(rules, org_unit, period, framework)
+    _in_range(p)
     reference = min(read._today(), p.end)
     log = getattr(b, "log", None)
     past: dict[str, Any] = {}

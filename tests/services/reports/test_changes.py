@@ -44,3 +44,8 @@ def test_scores_carry_the_date_of_the_data(app_client: Client) -> None:
     assert s["data_through"] == f"{YEAR}-11-05"  # the newest record of the district's communes
     s = app_client.get("/v1/scores", org_unit="P.D2", period=str(YEAR), framework="mini").json()
     assert s["data_through"] is None
+
+
+def test_changes_refuse_years_out_of_range(app_client: Client) -> None:
+    r = app_client.get("/v1/changes", period="0001")
+    assert r.status_code == 422 and r.json()["detail"]["errors"][0]["pointer"] == "/period"
