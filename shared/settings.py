@@ -70,3 +70,6 @@ class Settings(BaseSettings):
     # without a rebalance; on Kubernetes the StatefulSet pod name (scoring-0, scoring-1...)
     scoring_instance_id: str | None = None
     alerts_group: str = "dti-alerts"
+    # reports (services/reports/): a directory with <Family>-Regular.ttf and -Bold.ttf for the PDF; default Roboto
+    # from the font-roboto wheel, then DejaVu Sans
+    pdf_font_dir: Path | None = None

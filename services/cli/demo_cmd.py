@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEMO_RATE = 3000.0  # events a second while the demo catches up with today
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -130,11 +132,18 @@ def demo(
     framework: Framework = None,
     org_units: OrgUnits = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="status lines instead of a progress bar")] = False,
+    catch_up: Annotated[
+        float,
+        typer.Option(
+            "--catch-up",
+            help="seconds to play the year up to today when neither --rate nor --speed is given (then real time)",
+        ),
+    ] = 150.0,
 ) -> None:
     """A first look: starts `dti up`, creates keys, runs the simulator, and says where to look. Ctrl-C stops."""
     from rich.console import Console
 
-    from services.simulate.session import SimulationError, load_rules, plan_generated, resolve_keys
+    from services.simulate.session import load_rules, plan_generated, resolve_keys  # noqa: F811
     from shared.rules.problems import RulesInvalid
     from shared.settings import Settings
 
@@ -161,6 +170,22 @@ def demo(
     console.print(f"starting DTI Monitor on {url} … (log: {log})", highlight=False, soft_wrap=True)
     proc = _start_server(host, port, state, rules_path, log)
 
+    from services.simulate.session import SimulationError, start_of
+    from shared.periods import PROVINCE_TZ as ICT
+
+    now = datetime.now(ICT)
+    try:
+        begins = start_of(year, start, now)
+    except SimulationError as exc:
+        typer.echo(f"dti demo: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if rate is None and speed is None:
+        # the year so far in `catch_up` seconds, then real time: the first look is judged by today's date and
+        # shows today's data within minutes, the departments' quarterly figures among them
+        speed = max(1.0, (now - begins).total_seconds() / max(1.0, catch_up))
+        # and at a rate this machine keeps up with: the province's volume is scaled (ratios are unchanged)
+        rate = DEMO_RATE
+
     def run() -> int:
         # calibrating the simulated province takes a moment: meanwhile the server starts
         try:
@@ -186,6 +211,9 @@ def demo(
             return 1
         keys, _created = resolve_keys(plan.sources, [], None, state)
         _where_to_look(console, url, plan.scores, plan.start_year, state, temporary)
+        natural = plan.model.natural_rate() if plan.model is not None else 0.0
+        for line in explain_demo(begins, now, speed, rate, plan.scores, natural):
+            console.print(line, highlight=False, soft_wrap=True, markup=False)
         if stop_requested:
             return 0
         for sig, handler in previous.items():  # the simulator installs its own handlers while it runs
@@ -251,3 +279,69 @@ def _where_to_look(
     ]
     for line in lines:
         console.print(line, highlight=False, soft_wrap=True)
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def explain_demo(
+    begins: datetime,
+    now: datetime,
+    speed: float | None,
+    rate: float | None,
+    scores: tuple[str, str] | None,
+    natural: float,
+) -> list[str]:
+    """What the demo's clock and numbers mean, in plain words (Vietnamese, then English)."""
+    from shared.periods import PROVINCE_TZ as ICT
+
+    lines = [""]
+    start, today = begins.date(), now.date()
+    if speed:
+        behind = (now - begins).total_seconds()
+        catch = behind / speed
+        lines += [
+            f"Mô phỏng phát lại năm {start.year} từ {start:%d/%m/%Y} đến hôm nay ({today:%d/%m/%Y}) trong khoảng "
+            f"{_duration(catch)} (nhanh gấp {speed:,.0f} lần), rồi chạy theo thời gian thực.",
+            f"  The simulator replays {start:%d/%m/%Y} → today ({today:%d/%m/%Y}) in about {_duration(catch)} "
+            f"(×{speed:,.0f}), then runs in real time.",
+        ]
+        if rate:
+            share = min(1.0, rate / (speed * natural)) if natural > 0 else 1.0
+            lines += [
+                f"  Khối lượng hồ sơ, văn bản bằng {share:.0%} của tỉnh thật để máy theo kịp"
+                f" ({rate:,.0f} sự kiện/giây); các tỷ lệ giữ nguyên.",
+                f"  Records and documents at {share:.0%} of the real province's volume so this machine keeps up;"
+                " shares and ratios are unchanged.",
+            ]
+        firsts = []
+        for q_end in (date(start.year, 3, 31), date(start.year, 6, 30), date(start.year, 9, 30)):
+            due = q_end + timedelta(days=10)
+            if start <= due <= today:
+                at = (datetime.combine(due, datetime.min.time(), tzinfo=ICT) - begins).total_seconds() / speed
+                firsts.append(f"quý {(q_end.month - 1) // 3 + 1} sau ~{_duration(at)}")
+        if firsts:
+            lines.append(
+                "  Số liệu quý của các sở (gửi 10 ngày sau mỗi quý) đến: " + ", ".join(firsts) + " / the departments'"
+                " quarterly figures (sent ten days after each quarter) arrive at those times."
+            )
+        lines += [
+            "  Trong lúc phát lại, trang hiển thị số liệu đã nhận (ngày ghi ở chân trang) nhưng chấm lộ trình theo"
+            " ngày hôm nay, nên nhiều chỉ số tạm ở trạng thái 'Chậm lộ trình' cho đến khi bắt kịp.",
+            "  While it catches up, the page shows the data received so far (dated in its footer) judged against"
+            " today's path, so many indicators read 'off track' until the replay reaches today.",
+        ]
+    elif rate:
+        lines.append(f"Mô phỏng gửi {rate:,.0f} sự kiện/giây / the simulator sends {rate:,.0f} events a second.")
+    unit, framework = scores or ("", "")
+    lines += [
+        "Dòng tiến độ / the progress line: [ngày giờ mô phỏng / simulated clock] · sent = sự kiện đã gửi / events"
+        " sent · accepted = máy chủ đã nhận / stored by the server · dup = gửi lại đã có / retries already stored · "
+        "rejected = bị từ chối / refused · ev/s = sự kiện mỗi giây / events a second · "
+        f"DTI = chỉ số DTI của tỉnh từ đầu năm đến nay theo máy chủ ({framework}) / the province's year-to-date DTI"
+        " as the server computes it.",
+        "",
+    ]
+    return lines

@@ -29,7 +29,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="rules files or the r
 
 @rules_app.command("explain")
 def explain(
-    code: Annotated[str, typer.Argument(help="indicator code, e.g. HDCQS.01")],
+    code: Annotated[str, typer.Argument(help="indicator code, e.g. HDCQS.01 or HĐCQS.01")],
     rules: Annotated[Path, typer.Option("--rules", help="manifest or rules directory")] = DEFAULT_RULES,
     framework: Annotated[str | None, typer.Option("--framework", help="framework code")] = None,
 ) -> None:
@@ -44,6 +44,10 @@ def explain(
         for p in exc.problems:
             typer.echo(str(p), err=True)
         raise typer.Exit(1) from exc
+    from shared.rules.codes import resolve_code
+
+    all_codes = {c for fw in rs.frameworks.values() for c in fw.indicators}
+    code = resolve_code(code, all_codes) or code  # HĐCQS.01 as typed from the documents is HDCQS.01
     found = [fw for fw in rs.frameworks.values() if code in fw.indicators and framework in (None, fw.code)]
     if not found:
         typer.echo(f"unknown indicator '{code}' / không có chỉ số '{code}'", err=True)

@@ -230,10 +230,15 @@ def _constrain(spec: dict[str, Any], rules: RuleSet) -> None:
     for ops in spec["paths"].values():
         for op in ops.values():
             for param in op.get("parameters", []):
-                if param.get("in") == "query" and param["name"] in strings:
+                if param.get("in") == "query" and param["name"] in strings and not _constrained(param["schema"]):
                     _constrain_string(param["schema"], _or_empty(strings[param["name"]]))
             for media in op.get("requestBody", {}).get("content", {}).values():
                 _walk(media.get("schema", {}), strings, example)
+
+
+def _constrained(schema: dict[str, Any]) -> bool:
+    """A parameter whose route states its own pattern or values (a report's quarter) keeps them."""
+    return "pattern" in schema or "enum" in schema
 
 
 def _or_empty(constraint: dict[str, Any]) -> dict[str, Any]:

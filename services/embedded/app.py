@@ -16,6 +16,7 @@ from services.common.middleware import RequestContext
 from services.common.openapi import install_openapi
 from services.embedded.runtime import EmbeddedRuntime
 from services.ingest.routes import events, observations
+from services.reports import routes as reports_routes
 from services.scoring.routes import read
 from services.web import routes as web
 from shared.rules.loader import load_ruleset, resolve_manifest
@@ -54,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(alerts_routes.router)
     app.include_router(web.router)
+    app.include_router(reports_routes.router)
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app)

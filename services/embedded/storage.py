@@ -291,3 +291,45 @@ class EventLog:
         finally:
             conn.close()
         return {"events": int(n[0]), "last_seq": int(n[1])}
+
+    def observations(self, year: int) -> list[tuple[str, str, str, float, str | None, str | None, str, float]]:
+        """Departments' figures for a year and its quarters (org_unit, metric, period, value, evidence_url,
+        reported_by, source, received_at): what the reports cite as evidence and check against deadlines."""
+        conn = connect(self.path)
+        try:
+            rows = conn.execute(
+                "SELECT org_unit, metric, period, value, evidence_url, reported_by, source, received_at"
+                " FROM observations WHERE period = ? OR period LIKE ? ORDER BY org_unit, metric, period",
+                (str(year), f"{year}-%"),
+            ).fetchall()
+        finally:
+            conn.close()
+        return [tuple(r) for r in rows]
+
+    def own_entries_as_of(self, cutoff: float, quarters: list[float], gauges: set[str]) -> list[OwnEntry]:
+        """Every unit's own figures per quarter of one year as the log knew them at `cutoff` (a timestamp):
+        what the scores looked like on a past day, recomputed from the log. `quarters`: the year's five
+        quarter boundaries (1 January, 1 April, 1 July, 1 October, next 1 January, as timestamps).
+
+        An event counts from the earlier of when it occurred and when it was received: a department's figure
+        for a quarter (dated the quarter's last day) counts from the day it was filed, a replayed or simulated
+        event from its own date. Counters carry the quarter's sum and count; gauges the quarter's latest level
+        (SQLite takes the bare columns of the row with the MAX(ts)). One pass over the year's events.
+        """
+        conn = connect(self.path)
+        try:
+            rows = conn.execute(
+                "SELECT metric, org_unit,"
+                " CASE WHEN ts < ? THEN 1 WHEN ts < ? THEN 2 WHEN ts < ? THEN 3 ELSE 4 END AS q,"
+                " SUM(value), COUNT(*), MAX(ts), value, seq"
+                " FROM events WHERE MIN(ts, received_at) < ? AND ts >= ? AND ts < ?"
+                " GROUP BY metric, org_unit, q",
+                (quarters[1], quarters[2], quarters[3], cutoff, quarters[0], quarters[4]),
+            ).fetchall()
+        finally:
+            conn.close()
+        year = datetime.fromtimestamp(quarters[0], PROVINCE_TZ).year
+        return [
+            OwnEntry(m, u, year, q, level, 1, ts, seq) if m in gauges else OwnEntry(m, u, year, q, total, n, 0.0, 0)
+            for m, u, q, total, n, ts, level, seq in rows
+        ]

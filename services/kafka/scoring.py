@@ -28,6 +28,7 @@ from services.kafka.faust_app import ScoringFaust
 from services.kafka.messages import encode_score, partition_for, score_key
 from services.kafka.read_model import ReadModel
 from services.kafka.rules import RulesHolder
+from services.reports import routes as reports_routes
 from services.scoring.routes import read
 from shared.rules.model import RuleSet
 from shared.scoring.engine import ScoringEngine
@@ -305,6 +306,7 @@ def create_scoring_app(settings: Settings) -> FastAPI:
         runtime,
     )
     app.include_router(read.router)
+    app.include_router(reports_routes.router)
 
     @app.get("/v1/worker", tags=["operations"])
     def worker() -> dict[str, Any]:

@@ -5,11 +5,12 @@ Trajectories depend on the date, so they are computed here, at read time, with t
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from shared.periods import Period
-from shared.rules.model import Framework, RuleSet
+from shared.rules.model import Catalog, Framework, RuleSet
 from shared.scoring.evaluate import INDEX
 from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
 from shared.scoring.targets import expected_at, trajectory_status
@@ -17,6 +18,36 @@ from shared.scoring.targets import expected_at, trajectory_status
 
 def _r(x: float | None, nd: int = 6) -> float | None:
     return None if x is None else round(x, nd)
+
+
+_METRIC_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")
+
+
+def reason_names(reason: str | None, catalog: Catalog) -> str | None:
+    """A score reason ("no data for X / chưa có số liệu X") with each metric code X replaced by the metric's
+    name in quotes: officials read names, not codes. The English half gets the English name."""
+    if not reason:
+        return reason
+    metrics = catalog.metrics
+
+    def sub(text: str, en: bool) -> str:
+        def one(m: re.Match[str]) -> str:
+            met = metrics.get(m.group(0))
+            if met is None:
+                return m.group(0)
+            return f"“{met.name_en if en and met.name_en else met.name}”"
+
+        return _METRIC_CODE.sub(one, text)
+
+    if " / " in reason:
+        en, vi = reason.split(" / ", 1)
+        return f"{sub(en, True)} / {sub(vi, False)}"
+    return sub(reason, False)
+
+
+def _owner(catalog: Catalog | None, code: str | None) -> dict[str, str | None]:
+    dep = catalog.departments.get(code) if catalog is not None and code else None
+    return {"owner_name": dep.name if dep else None, "owner_name_en": dep.name_en if dep else None}
 
 
 def _composite(code: str, name: str, name_en: str, r: CompositeResult) -> dict[str, Any]:
@@ -32,8 +63,15 @@ def _composite(code: str, name: str, name_en: str, r: CompositeResult) -> dict[s
 
 
 def indicator_view(
-    fw: Framework, code: str, r: IndicatorResult, level: str, period: Period, as_of: date
+    fw: Framework,
+    code: str,
+    r: IndicatorResult,
+    level: str,
+    period: Period,
+    as_of: date,
+    catalog: Catalog | None = None,
 ) -> dict[str, Any]:
+    """One indicator as the API shows it; with the catalogue, the owner's name and reasons in names."""
     ind = fw.indicators[code]
     when = min(as_of, period.end)
     expected = expected_at(ind, level, when)
@@ -50,13 +88,14 @@ def indicator_view(
         "direction": ind.direction,
         "official": ind.official,
         "owner": ind.owner,
+        **_owner(catalog, ind.owner),
         "value": _r(r.value),
         "target": _r(r.target),
         "score": _r(r.score),
         "points": ind.points,
         "earned": _r(r.earned),
         "status": r.status,
-        "reason": r.reason,
+        "reason": r.reason if catalog is None else reason_names(r.reason, catalog),
         "trajectory": trajectory,
         "reporting": {"frequency": ind.reporting.frequency, "deadline_days": ind.reporting.deadline_days},
     }
@@ -74,8 +113,9 @@ def score_tree(rules: RuleSet, us: UnitScore, period: Period, as_of: date) -> di
             points=m.points,
             earned=_r(mr.earned),
             owner=m.owner,
+            **_owner(rules.catalog, m.owner),
             indicators=[
-                indicator_view(fw, c, us.indicators[c], unit.level, period, as_of)
+                indicator_view(fw, c, us.indicators[c], unit.level, period, as_of, rules.catalog)
                 for c in m.indicators
                 if c in us.indicators
             ],
@@ -147,7 +187,7 @@ def gaps(rules: RuleSet, us: UnitScore, period: Period, as_of: date) -> dict[str
         gain = ((1.0 - score) * ind.points * per_point + (1.0 - score) * direct) * fw.scale
         if gain <= 1e-9:
             continue
-        row = indicator_view(fw, code, r, level, period, as_of)
+        row = indicator_view(fw, code, r, level, period, as_of, rules.catalog)
         row["gain_points"] = round(gain, 4)
         rows.append(row)
     rows.sort(key=lambda x: (-x["gain_points"], x["code"]))

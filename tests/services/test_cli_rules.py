@@ -48,3 +48,16 @@ def test_explain_prints_vietnamese_and_english() -> None:
     assert "Đơn vị chủ trì / owner: VP — Văn phòng UBND" in out
     r = runner.invoke(app, ["rules", "explain", "NOPE", "--rules", str(MINI)])
     assert r.exit_code == 1
+
+
+def test_explain_understands_codes_typed_with_vietnamese_letters() -> None:
+    """The province's rules spell HDCQS.01; the documents write HĐCQS.01, in any case."""
+    rules = Path(__file__).resolve().parents[2] / "rules"
+    plain = runner.invoke(app, ["rules", "explain", "HDCQS.01", "--rules", str(rules)])
+    assert plain.exit_code == 0, plain.output
+    for typed in ("HĐCQS.01", "hđcqs.01", " HĐCQS.01 "):
+        r = runner.invoke(app, ["rules", "explain", typed, "--rules", str(rules)])
+        assert r.exit_code == 0, (typed, r.output)
+        assert r.stdout == plain.stdout
+    r = runner.invoke(app, ["rules", "explain", "HĐCQS.99", "--rules", str(rules)])
+    assert r.exit_code == 1 and "HĐCQS.99" in r.output

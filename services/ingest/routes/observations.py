@@ -22,6 +22,7 @@ from services.ingest.parsing import JSON_TYPES, media_type, read_body
 from services.ingest.table_upload import TableError, TableUnreadable, read_table, rows_of
 from shared.events import FieldError, years_covered
 from shared.periods import PROVINCE_TZ, parse_period
+from shared.rules.codes import resolve_code
 from shared.rules.model import Latest, RuleSet
 
 router = APIRouter(tags=["ingest"])
@@ -191,7 +192,9 @@ def _resolve(
     errs: list[tuple[str, str, str, str]] = []
     metric_code = ob.metric
     if ob.indicator is not None and ob.metric is None:
-        found = [fw.indicators[ob.indicator] for fw in rules.frameworks.values() if ob.indicator in fw.indicators]
+        # HĐCQS.01 as typed from the documents is HDCQS.01
+        code = resolve_code(ob.indicator, {c for fw in rules.frameworks.values() for c in fw.indicators})
+        found = [fw.indicators[code] for fw in rules.frameworks.values() if code in fw.indicators]
         if not found:
             errs.append(
                 (

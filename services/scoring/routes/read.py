@@ -76,7 +76,17 @@ def get_scores(b: Dep, org_unit: OrgQ = None, period: PeriodQ = None, framework:
     fw, unit, p = _args(rules, org_unit, period, framework)
     tree = score_tree(rules, b.engine.score(fw, unit, p), p, _today())
     tree["frameworks"] = list(rules.frameworks)
+    tree["data_through"] = data_through(b, unit, min(_today(), p.end))
     return tree
+
+
+def data_through(b: ScoresBackend, unit: str, until: date) -> str | None:
+    """The date of the newest data of the unit's subtree (not the server's date), no later than `until`."""
+    from services.reports.history import latest_data
+    from services.reports.routes import last_data
+
+    dates = latest_data(last_data(b), b.rules.current, unit, until).values()
+    return max(dates).isoformat() if dates else None
 
 
 @router.get("/v1/scores/units")

@@ -559,6 +559,11 @@
       ]);
       if (gen !== generation) return;
       for (const d of gaps.departments) meta.departments.set(d.code, { code: d.code, name: d.name, name_en: d.name_en });
+      // every owner of the trees shown, by name (departments with nothing to gain are not in the gaps)
+      for (const p of panels)
+        for (const m of p.tree.main_indicators)
+          for (const x of [m, ...m.indicators])
+            if (x.owner && x.owner_name) meta.departments.set(x.owner, { code: x.owner, name: x.owner_name, name_en: x.owner_name_en || "" });
       meta.today = panels[0].tree.as_of;
       lastData = { key: `${state.unit}|${period}|${fws.join(",")}`, panels, units, compared, gaps, alerts };
       if (force) for (const k of Object.keys(lastJson)) delete lastJson[k];
@@ -599,7 +604,7 @@
     const first = data.panels[0].tree;
     $("org-name").textContent = "— " + first.org_unit.name;
     $("rules-version").textContent = first.rules_version;
-    $("as-of").textContent = fmtDate(first.as_of);
+    $("as-of").textContent = first.data_through ? fmtDate(first.data_through) : "—"; // the data's date, not the server's
     const now = new Date();
     const upd = $("updated-at");
     upd.dateTime = now.toISOString();
@@ -802,7 +807,7 @@
         h(
           "tr",
           { class: "main-row", "data-main": m.code, "data-value": dv(m.value), "data-earned": dv(m.earned) },
-          h("th", { scope: "rowgroup", class: "name-cell" }, h("span", { class: "code" }, m.code), " ", nm(m)),
+          h("th", { scope: "rowgroup", class: "name-cell" }, nm(m), " ", h("span", { class: "code" }, m.code)),
           h("td", { "data-label": labels.value }, fmtIndex(m.value)),
           h("td", { "data-label": labels.target, class: "muted void" }, "—"),
           h("td", { "data-label": labels.status }, statusBadge(m.status)),
@@ -825,9 +830,9 @@
             h(
               "th",
               { scope: "row", class: "name-cell" },
-              h("span", { class: "code" }, i.code),
-              " ",
               nm(i),
+              " ",
+              h("span", { class: "code" }, i.code),
               i.status === "no_data" && i.reason ? h("span", { class: "reason" }, reasonText(i.reason)) : null
             ),
             h("td", { "data-label": labels.value, class: "value-cell" }, valueCell(i)),
@@ -1018,7 +1023,7 @@
         h("th", { scope: "col" }, t("colUnit")),
         h("th", { scope: "col", class: "num" }, t("dti")),
         pillarCols.map((c) => h("th", { scope: "col", class: "num" }, c.name)),
-        mainCols.map((c) => h("th", { scope: "col", class: "num" }, h("abbr", { title: c.name }, c.code)))
+        mainCols.map((c) => h("th", { scope: "col", class: "num", title: c.name }, c.name))
       )
     );
     replaceContent(
@@ -1086,7 +1091,7 @@
     return h(
       "li",
       { "data-indicator": i.code, "data-gain": dv(i.gain_points) },
-      h("span", { class: "gap-name" }, h("span", { class: "code" }, i.code), " ", nm(i)),
+      h("span", { class: "gap-name" }, nm(i), " ", h("span", { class: "code" }, i.code)),
       h("span", { class: "gap-vals muted" }, `${fmtValue(i.value, i.unit)} → ${fmtValue(i.target, i.unit)}`),
       h("span", { class: "gap-gain" }, t("gainPoints", { v: num(i.gain_points, 1, 2) }))
     );
