@@ -3,14 +3,21 @@
 Rounds run on one dedicated thread (durable-rules is not thread-safe and a round of the province takes
 most of a second); the event loop only awaits them. Each round's book, history and outbox rows are saved
 in one transaction before anything is sent.
+
+A round never reads what the scorer is changing: before it starts, the runtime copies the scores and the
+newest-data map (`RoundInputs`) while holding the lock the scorer holds when it applies a batch, so the
+round works on one consistent snapshot and the scorer waits only for the copy (milliseconds), never for
+the evaluation. Reading the live dictionaries from the alerts thread is what used to fail with
+"dictionary changed size during iteration" while the simulator was sending.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,6 +42,18 @@ log = structlog.get_logger(__name__)
 LastData = dict[tuple[str, str], datetime]
 
 
+def copy_score(us: UnitScore) -> UnitScore:
+    """A copy the scorer cannot change: its results are frozen values, only the dictionaries are mutated."""
+    return UnitScore(
+        us.framework, us.unit, us.year, us.quarter, dict(us.indicators), dict(us.mains), dict(us.composites)
+    )
+
+
+def current_year(now: datetime) -> tuple[int, ...]:
+    """The years a round evaluates when the caller does not say: the province's current year."""
+    return (now.astimezone(PROVINCE_TZ).year,)
+
+
 class AlertsRuntime:
     def __init__(
         self,
@@ -44,7 +63,11 @@ class AlertsRuntime:
         path: Path,
         scores: Callable[[], Iterable[UnitScore]],
         last_data: Callable[[], LastData],
+        inputs_lock: threading.Lock | None = None,
+        years: Callable[[datetime], Sequence[int]] = current_year,
     ) -> None:
+        """`scores` and `last_data` are read under `inputs_lock` (the lock the scorer holds while it applies
+        events) and copied before the round; `years` says which assessment years a round evaluates."""
         self.settings = settings
         self.metrics = metrics
         self.store = AlertStore(path)
@@ -52,6 +75,8 @@ class AlertsRuntime:
         self.book = AlertBook.from_dict(saved) if saved else AlertBook()
         self._scores = scores
         self._last_data = last_data
+        self._inputs_lock = inputs_lock if inputs_lock is not None else threading.Lock()
+        self._years = years
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dti-alerts")
         self.engine: AlertEngine = self._thread.submit(AlertEngine, rules, settings.public_url).result()
         self._lock = asyncio.Lock()
@@ -108,8 +133,7 @@ class AlertsRuntime:
         """One evaluation over the current scores; saved (state, history, outbox) before returning."""
         async with self._lock:
             now = now or datetime.now(PROVINCE_TZ)
-            scores = [s for s in self._scores() if s.year == now.year]
-            last = self._last_data()
+            scores, last = self.snapshot(now)
             t0 = time.perf_counter()
             loop = asyncio.get_running_loop()
             try:
@@ -138,6 +162,14 @@ class AlertsRuntime:
                 )
             return result
 
+    def snapshot(self, now: datetime) -> tuple[list[UnitScore], LastData]:
+        """The round's inputs, copied under the scorer's lock: nothing the round reads changes under it."""
+        years = set(self._years(now))
+        with self._inputs_lock:
+            scores = [copy_score(s) for s in self._scores() if s.year in years]
+            last = dict(self._last_data())
+        return scores, last
+
     def _deliveries(self, n: Notification) -> list[Delivery]:
         dep = self.engine.rules.catalog.departments.get(n.receiver)
         out = []
@@ -157,7 +189,7 @@ class AlertsRuntime:
             try:
                 await self.run_round()
             except Exception as exc:  # a failed round must not stop the next one
-                log.error("alert_round_failed", error=str(exc))
+                log.error("alert_round_failed", error=str(exc), exc_info=True)
 
     # ------------------------------------------------------------------ delivery
     async def _deliver(self) -> None:
@@ -166,7 +198,7 @@ class AlertsRuntime:
                 try:
                     await deliver_due(self.store, client, self._smtp, self._count)
                 except Exception as exc:
-                    log.error("delivery_loop_failed", error=str(exc))
+                    log.error("delivery_loop_failed", error=str(exc), exc_info=True)
                 self.pending.set(self.store.pending())
                 await asyncio.sleep(1.0)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -57,6 +58,8 @@ class EmbeddedRuntime:
         self.engine = ScoringEngine(rules)
         # newest occurred_at per (metric, org unit): what stale-data alerts compare with deadlines
         self.last_data: dict[tuple[str, str], datetime] = self.log.last_data()
+        # held while a batch is applied to the engine and last_data, and while an alert round copies them
+        self.scores_lock = threading.Lock()
         self.metrics.serve_scores(self._scores_for_metrics)
         self.metrics.set_rules_version(rules.version)
         self.alerts = AlertsRuntime(
@@ -64,8 +67,9 @@ class EmbeddedRuntime:
             rules,
             self.metrics,
             data / "alerts.sqlite",
-            scores=lambda: list(self.engine.results.values()),
+            scores=lambda: self.engine.results.values(),
             last_data=lambda: self.last_data,
+            inputs_lock=self.scores_lock,
         )
         self._pending: asyncio.Queue[list[LoggedEvent]] = asyncio.Queue()
         self._applied_seq = 0
@@ -147,6 +151,10 @@ class EmbeddedRuntime:
     # ------------------------------------------------------------------ scoring
     def _apply_chunk(self, chunk: list[LoggedEvent]) -> None:
         """Apply log entries in order as one scoring batch (each affected score is recomputed once)."""
+        with self.scores_lock:  # an alert round copies the scores under it: it sees a batch whole or not at all
+            self._apply_chunk_locked(chunk)
+
+    def _apply_chunk_locked(self, chunk: list[LoggedEvent]) -> None:
         tree, metrics = self.engine.tree.by_code, self.engine.store.metrics
         events: list[MetricEvent] = []
         seqs: list[int] = []
@@ -234,7 +242,8 @@ class EmbeddedRuntime:
             self.metrics.rules_ok.set(1)
             return True, []
         old = self.rules.current.version
-        skipped = self.engine.swap_rules(new)
+        with self.scores_lock:  # rescoring empties and refills the results an alert round copies
+            skipped = self.engine.swap_rules(new)
         self.alerts.swap_rules(new)
         self.rules = RulesState(new, time.time())
         self.metrics.rules_reloads.labels("success").inc()
