@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -65,9 +65,11 @@ class AlertsRuntime:
         last_data: Callable[[], LastData],
         inputs_lock: threading.Lock | None = None,
         years: Callable[[datetime], Sequence[int]] = current_year,
+        last_source: Callable[[], Mapping[str, datetime]] | None = None,
     ) -> None:
         """`scores` and `last_data` are read under `inputs_lock` (the lock the scorer holds while it applies
-        events) and copied before the round; `years` says which assessment years a round evaluates."""
+        events) and copied before the round; `years` says which assessment years a round evaluates;
+        `last_source` (newest event per source system), when given, drives the silent-source rules."""
         self.settings = settings
         self.metrics = metrics
         self.store = AlertStore(path)
@@ -75,6 +77,7 @@ class AlertsRuntime:
         self.book = AlertBook.from_dict(saved) if saved else AlertBook()
         self._scores = scores
         self._last_data = last_data
+        self._last_source = last_source
         self._inputs_lock = inputs_lock if inputs_lock is not None else threading.Lock()
         self._years = years
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dti-alerts")
@@ -133,11 +136,13 @@ class AlertsRuntime:
         """One evaluation over the current scores; saved (state, history, outbox) before returning."""
         async with self._lock:
             now = now or datetime.now(PROVINCE_TZ)
-            scores, last = self.snapshot(now)
+            scores, last, heard = self.snapshot(now)
             t0 = time.perf_counter()
             loop = asyncio.get_running_loop()
             try:
-                result = await loop.run_in_executor(self._thread, self.engine.evaluate, self.book, scores, now, last)
+                result = await loop.run_in_executor(
+                    self._thread, self.engine.evaluate, self.book, scores, now, last, heard
+                )
             except Exception:
                 self.rounds.labels("error").inc()
                 raise
@@ -162,13 +167,14 @@ class AlertsRuntime:
                 )
             return result
 
-    def snapshot(self, now: datetime) -> tuple[list[UnitScore], LastData]:
+    def snapshot(self, now: datetime) -> tuple[list[UnitScore], LastData, dict[str, datetime] | None]:
         """The round's inputs, copied under the scorer's lock: nothing the round reads changes under it."""
         years = set(self._years(now))
         with self._inputs_lock:
             scores = [copy_score(s) for s in self._scores() if s.year in years]
             last = dict(self._last_data())
-        return scores, last
+            heard = None if self._last_source is None else dict(self._last_source())
+        return scores, last, heard
 
     def _deliveries(self, n: Notification) -> list[Delivery]:
         dep = self.engine.rules.catalog.departments.get(n.receiver)

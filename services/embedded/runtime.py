@@ -58,6 +58,8 @@ class EmbeddedRuntime:
         self.engine = ScoringEngine(rules)
         # newest occurred_at per (metric, org unit): what stale-data alerts compare with deadlines
         self.last_data: dict[tuple[str, str], datetime] = self.log.last_data()
+        # newest occurred_at per source system: what silent-source alerts compare with each source's silence
+        self.last_source: dict[str, datetime] = self.log.last_by_source()
         # held while a batch is applied to the engine and last_data, and while an alert round copies them
         self.scores_lock = threading.Lock()
         self.metrics.serve_scores(self._scores_for_metrics)
@@ -69,6 +71,7 @@ class EmbeddedRuntime:
             data / "alerts.sqlite",
             scores=lambda: self.engine.results.values(),
             last_data=lambda: self.last_data,
+            last_source=lambda: self.last_source,
             inputs_lock=self.scores_lock,
         )
         self._pending: asyncio.Queue[list[LoggedEvent]] = asyncio.Queue()
@@ -162,6 +165,9 @@ class EmbeddedRuntime:
             if le.seq <= self._applied_seq:
                 continue
             ev = le.event
+            heard = self.last_source.get(ev.source)
+            if heard is None or ev.occurred_at > heard:
+                self.last_source[ev.source] = ev.occurred_at
             if ev.org_unit not in tree or ev.metric not in metrics:
                 # accepted under rules that knew them; kept in the store's orphans until rules know them again
                 self.engine.store.load([_own(ev, le.seq)])

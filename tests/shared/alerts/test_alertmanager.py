@@ -41,6 +41,7 @@ def test_webhook_payload_shape(mini_rules: RuleSet) -> None:
         "framework": "mini",
         "indicator": "A2",
         "kind": "below_target",
+        "measure": "work.records_online+work.records_total",
         "period": "2025",
         "severity": "critical",
         "team": "egov",
