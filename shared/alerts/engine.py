@@ -31,7 +31,7 @@ from shared.alerts.grouping import GroupCandidate, fold
 from shared.alerts.inhibit import inhibit
 from shared.alerts.lifecycle import Subjected, advance
 from shared.alerts.messages import render_annotations, render_group, render_source
-from shared.alerts.model import AlertRules, AlertSettings, SuddenDrop
+from shared.alerts.model import AlertRules, AlertSettings, Stale, SuddenDrop
 from shared.alerts.notify import Notification, notifications
 from shared.alerts.state import Alert, AlertBook, Transition, require_aware
 from shared.rules.model import RuleSet
@@ -121,8 +121,9 @@ class AlertEngine:
             if isinstance(c, Candidate):
                 return render_annotations(c.reading, c.rule.severity, resolved, version)
             if isinstance(c, GroupCandidate):
-                link = c.members[0]["link"] if c.members else f"{self.base_url}/#alerts"
-                return render_group(c.rule.kind, c.rule.severity, c.members, resolved, version, link)
+                link = c.members[0]["link"] if c.members else f"{self.base_url}/#alerts-section"
+                reports = c.rule.params.reports if isinstance(c.rule.params, Stale) else "all"
+                return render_group(c.rule.kind, c.rule.severity, c.members, resolved, version, link, reports)
             assert isinstance(c, SourceCandidate)
             return render_source(
                 c.name,

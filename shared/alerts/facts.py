@@ -229,7 +229,7 @@ class CandidateBuilder:
         self.tree = rules.org_tree
         self.catalog = rules.catalog
         # within a round, many candidates share these: computed once each (same strings, same numbers)
-        self._links: dict[tuple[str, str, str], str] = {}
+        self._links: dict[tuple[str, str, str, str], str] = {}
         self._expected: dict[tuple[str, str], float | None] = {}
         self._dates: dict[float, dict[str, str]] = {}
         self._today: dict[str, str] | None = None
@@ -308,7 +308,7 @@ class CandidateBuilder:
                         duration_words(silence),
                         receivers,
                         fp,
-                        f"{self.base_url}/#alerts",
+                        f"{self.base_url}/#alerts-section",
                         due_from=(now - silence).timestamp(),
                     )
                 )
@@ -376,7 +376,8 @@ class CandidateBuilder:
             details = {"due": due.id, "deadline": due.deadline.isoformat(), "deadline_vi": date_vi(due.deadline)}
         elif rule.params.max_age is not None:
             due_from, period = (now - rule.params.max_age).timestamp(), str(today.year)
-            details = {"max_age": format_duration(rule.params.max_age)}
+            words_vi, words_en = duration_words(rule.params.max_age)
+            details = {"max_age": format_duration(rule.params.max_age), "max_age_vi": words_vi, "max_age_en": words_en}
         else:
             return  # a continuous indicator and no max_age: nothing is ever due
         codes = (ind.code, *ind.formula.metrics)
@@ -437,11 +438,11 @@ class CandidateBuilder:
             self._today = {"date": today.isoformat(), "date_vi": date_vi(today)}
         return _off_trajectory(rule, s, ind, res, today, expected, self._today)
 
-    def _link(self, org_unit: str, period: str, framework: str) -> str:
-        key = (org_unit, period, framework)
+    def _link(self, org_unit: str, period: str, framework: str, indicator: str) -> str:
+        key = (org_unit, period, framework, indicator)
         link = self._links.get(key)
         if link is None:
-            link = self._links[key] = score_link(self.base_url, org_unit, period, framework)
+            link = self._links[key] = score_link(self.base_url, org_unit, period, framework, indicator)
         return link
 
     # ------------------------------------------------------------------ labels, routing, reading
@@ -490,7 +491,7 @@ class CandidateBuilder:
             owner=s.owner,
             owner_name=dep.name if dep else s.owner,
             owner_name_en=dep.name_en if dep else s.owner,
-            link=self._link(s.org_unit.code, s.period, s.framework.code),
+            link=self._link(s.org_unit.code, s.period, s.framework.code, "" if s.code == INDEX_CODE else s.code),
             value=m.value,
             reference=m.reference,
             gap=m.gap,

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from shared.alerts.model import Kind, Severity
 from shared.periods import PROVINCE_TZ
-from shared.rules.explain import fmt_value
 
 _SEVERITY_VI = {"critical": "NGHIÊM TRỌNG", "warning": "CẢNH BÁO", "info": "THÔNG TIN"}
 _LEVEL_VI = {"province": "cấp tỉnh", "district": "cấp huyện", "commune": "cấp xã"}
@@ -59,26 +58,70 @@ class Reading:
     details: dict[str, str] = field(default_factory=dict)  # kind-specific: due period, window, tolerance, ...
 
 
-def score_link(base_url: str, org_unit: str, period: str, framework: str) -> str:
-    query = urlencode({"org_unit": org_unit, "period": period, "framework": framework})
-    return f"{base_url.rstrip('/')}/v1/scores?{query}"
+def score_link(base_url: str, org_unit: str, period: str, framework: str, indicator: str = "") -> str:
+    """The page for the unit (and the indicator) the alert is about, not the raw JSON."""
+    query = {"unit": org_unit, "period": period, "framework": framework}
+    if indicator:
+        query["indicator"] = indicator
+    return f"{base_url.rstrip('/')}/?{urlencode(query)}"
 
 
 # ---------------------------------------------------------------- numbers and dates
-fmt_en = fmt_value  # the English rendering of a value: 75%, 3, 0.5032
+def _grouped(text: str, sep: str) -> str:
+    """Thousands separated: 12,345.6 in English, 12.345,6 in Vietnamese."""
+    whole, dot, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = whole.lstrip("-")
+    groups: list[str] = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    out = sign + ("," if sep == "en" else ".").join(groups)
+    return out + ((("." if sep == "en" else ",") + frac) if dot else "")
+
+
+def _plain(value: float, decimals: int) -> str:
+    """Rounded to `decimals` places, trailing zeros dropped: 0.494362 -> 0.494, 3.0 -> 3."""
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _fmt(value: float | None, unit: str, lang: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "yes_no":
+        yes = value >= 0.5
+        return ("Có" if yes else "Không") if lang == "vi" else ("Yes" if yes else "No")
+    if unit == "percent":
+        return _grouped(_plain(value * 100, 1), lang) + "%"
+    if unit in ("count", "rank") or float(value).is_integer():
+        return _grouped(_plain(value, 0 if float(value).is_integer() else 2), lang)
+    return _grouped(_plain(value, 3 if abs(value) < 10 else 1), lang)
+
+
+def fmt_en(value: float | None, unit: str) -> str:
+    """English: 75.4%, 1,234, 0.494, Yes."""
+    return _fmt(value, unit, "en")
 
 
 def fmt_vi(value: float | None, unit: str) -> str:
-    """Vietnamese writes a decimal comma: 42,86%."""
-    return fmt_en(value, unit).replace(".", ",")
+    """Vietnamese: a decimal comma and dotted thousands (42,9%, 1.234, 0,494), Có/Không for yes/no."""
+    return _fmt(value, unit, "vi")
 
 
 def gap_en(gap: float, unit: str) -> str:
-    return f"{gap * 100:.4g} percentage points" if unit == "percent" else f"{gap:.6g}"
+    if unit == "percent":
+        return f"{_plain(gap * 100, 1)} percentage points"
+    return "—" if unit == "yes_no" else fmt_en(gap, unit)
 
 
 def gap_vi(gap: float, unit: str) -> str:
-    return f"{gap * 100:.4g} điểm phần trăm".replace(".", ",") if unit == "percent" else f"{gap:.6g}".replace(".", ",")
+    if unit == "percent":
+        return f"{_plain(gap * 100, 1).replace('.', ',')} điểm phần trăm"
+    return "—" if unit == "yes_no" else fmt_vi(gap, unit)
 
 
 def date_vi(d: date) -> str:
@@ -120,8 +163,9 @@ def _firing_body(r: Reading) -> tuple[str, str]:
     if r.kind == "stale":
         if "max_age" in d:
             return (
-                f"không có số liệu mới trong hơn {d['max_age']}; số liệu gần nhất: {d['last_vi']}.",
-                f"no new data for more than {d['max_age']}; last data: {d['last']}.",
+                f"không nhận được số liệu mới trong hơn {d.get('max_age_vi', d['max_age'])}; "
+                f"số liệu gần nhất: {d['last_vi']}.",
+                f"no new data for more than {d.get('max_age_en', d['max_age'])}; last data: {d['last']}.",
             )
         return (
             f"chưa có số liệu kỳ {d['due']} (hạn báo cáo {d['deadline_vi']}); số liệu gần nhất: {d['last_vi']}.",
@@ -255,18 +299,31 @@ def _indicators(members: Sequence[Mapping[str, str]]) -> tuple[str, str, str]:
     return "; ".join(names_vi[:3]), "; ".join(names_en[:3]), codes
 
 
+_STALE_VI = {"periodic": "chưa nộp báo cáo định kỳ", "continuous": "không nhận được số liệu mới"}
+_STALE_EN = {"periodic": "periodic reports missing", "continuous": "no new data"}
+
+
 def render_group(
-    kind: Kind, severity: Severity, members: Sequence[Mapping[str, str]], resolved: bool, rules_version: str, link: str
+    kind: Kind,
+    severity: Severity,
+    members: Sequence[Mapping[str, str]],
+    resolved: bool,
+    rules_version: str,
+    link: str,
+    reports: str = "all",
 ) -> dict[str, str]:
-    """A grouped alert: what, how many units, the worst first (at most MEMBERS_SHOWN), its frameworks."""
+    """A grouped alert: what, how many units, the worst first (at most MEMBERS_SHOWN), its frameworks.
+    `reports` words a stale group: a duty (periodic reports missing) or a feed (no new data)."""
     tag_vi = "ĐÃ KHẮC PHỤC" if resolved else _SEVERITY_VI[severity]
     tag_en = "RESOLVED" if resolved else severity.upper()
     units = sorted({m["org_unit"] for m in members})
     frameworks = sorted({m["framework"] for m in members})
     what_vi, what_en, codes = _indicators(members)
     n = len(units)
-    head_vi = f"{_KIND_VI[kind]}: {what_vi} — {n} đơn vị"
-    head_en = f"{_KIND_EN[kind]}: {what_en} — {n} unit{'s' if n != 1 else ''}"
+    kind_vi = _STALE_VI.get(reports, _KIND_VI[kind]) if kind == "stale" else _KIND_VI[kind]
+    kind_en = _STALE_EN.get(reports, _KIND_EN[kind]) if kind == "stale" else _KIND_EN[kind]
+    head_vi = f"{kind_vi}: {what_vi} — {n} đơn vị"
+    head_en = f"{kind_en}: {what_en} — {n} unit{'s' if n != 1 else ''}"
     if resolved:
         body_vi, body_en = ["Đã trở lại bình thường."], ["Back to normal."]
     else:
