@@ -66,10 +66,17 @@ class AlertsRuntime:
         inputs_lock: threading.Lock | None = None,
         years: Callable[[datetime], Sequence[int]] = current_year,
         last_source: Callable[[], Mapping[str, datetime]] | None = None,
+        changed: Callable[[], Iterable[UnitScore]] | None = None,
+        full_every: timedelta = timedelta(minutes=10),
     ) -> None:
         """`scores` and `last_data` are read under `inputs_lock` (the lock the scorer holds while it applies
         events) and copied before the round; `years` says which assessment years a round evaluates;
-        `last_source` (newest event per source system), when given, drives the silent-source rules."""
+        `last_source` (newest event per source system), when given, drives the silent-source rules.
+
+        `changed`, when given, hands over (and forgets) the unit scores changed since it was last called:
+        rounds then evaluate only those, and every `full_every` (and after a rules swap, and when the
+        province's date turns) a full round evaluates everything with the time-driven kinds (stale data,
+        silent sources, trajectories and the goal, which move with the clock, not with the scores)."""
         self.settings = settings
         self.metrics = metrics
         self.store = AlertStore(path)
@@ -78,6 +85,9 @@ class AlertsRuntime:
         self._scores = scores
         self._last_data = last_data
         self._last_source = last_source
+        self._changed = changed
+        self.full_every = full_every
+        self._last_full: datetime | None = None
         self._inputs_lock = inputs_lock if inputs_lock is not None else threading.Lock()
         self._years = years
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dti-alerts")
@@ -130,6 +140,7 @@ class AlertsRuntime:
 
     def swap_rules(self, rules: RuleSet) -> None:
         self._thread.submit(self.engine.swap_rules, rules).result()
+        self._last_full = None  # new rules: the next round evaluates everything
 
     # ------------------------------------------------------------------ rounds
     async def run_round(self, now: datetime | None = None) -> RoundResult:
@@ -167,13 +178,29 @@ class AlertsRuntime:
                 )
             return result
 
-    def snapshot(self, now: datetime) -> tuple[list[UnitScore], LastData, dict[str, datetime] | None]:
-        """The round's inputs, copied under the scorer's lock: nothing the round reads changes under it."""
+    def full_due(self, now: datetime) -> bool:
+        """Whether this round evaluates everything (see __init__): always without a `changed` provider."""
+        last = self._last_full
+        return (
+            self._changed is None
+            or last is None
+            or now - last >= self.full_every
+            or now.astimezone(PROVINCE_TZ).date() != last.astimezone(PROVINCE_TZ).date()
+        )
+
+    def snapshot(self, now: datetime) -> tuple[list[UnitScore], LastData | None, dict[str, datetime] | None]:
+        """The round's inputs, copied under the scorer's lock: nothing the round reads changes under it.
+        A changed-only round gets the changed scores and no newest-data maps (its time-driven kinds wait)."""
         years = set(self._years(now))
+        full = self.full_due(now)
         with self._inputs_lock:
+            changed = list(self._changed()) if self._changed is not None else []
+            if not full:
+                return [copy_score(s) for s in changed if s.year in years], None, None
             scores = [copy_score(s) for s in self._scores() if s.year in years]
             last = dict(self._last_data())
             heard = None if self._last_source is None else dict(self._last_source())
+        self._last_full = now
         return scores, last, heard
 
     def _deliveries(self, n: Notification) -> list[Delivery]:

@@ -62,6 +62,8 @@ class EmbeddedRuntime:
         self.last_source: dict[str, datetime] = self.log.last_by_source()
         # held while a batch is applied to the engine and last_data, and while an alert round copies them
         self.scores_lock = threading.Lock()
+        # (framework, unit, year) of the unit scores changed since the last alert round took them
+        self._changed: dict[tuple[str, int, int], None] = {}
         self.metrics.serve_scores(self._scores_for_metrics)
         self.metrics.set_rules_version(rules.version)
         self.alerts = AlertsRuntime(
@@ -72,6 +74,7 @@ class EmbeddedRuntime:
             scores=lambda: self.engine.results.values(),
             last_data=lambda: self.last_data,
             last_source=lambda: self.last_source,
+            changed=self._take_changed,
             inputs_lock=self.scores_lock,
         )
         self._pending: asyncio.Queue[list[LoggedEvent]] = asyncio.Queue()
@@ -179,9 +182,16 @@ class EmbeddedRuntime:
                 if prev is None or ev.occurred_at > prev:
                     self.last_data[key] = ev.occurred_at
         if events:
-            self.engine.apply_many(events, seqs)
+            for us in self.engine.apply_many(events, seqs):
+                self._changed[(us.framework, us.unit, us.year)] = None
         if chunk:
             self._applied_seq = max(self._applied_seq, chunk[-1].seq)
+
+    def _take_changed(self) -> list[UnitScore]:
+        """The unit scores changed since the last call (an alert round's input; called under scores_lock)."""
+        keys, self._changed = self._changed, {}
+        results = self.engine.results
+        return [us for k in keys if (us := results.get(k)) is not None]
 
     async def _scorer(self) -> None:
         while True:

@@ -101,3 +101,39 @@ def test_snapshot_holds_the_scorer_lock(tmp_path: Path, mini_rules: RuleSet) -> 
         rt.alerts.store.close()
         rt.log.close()
         rt.keys.close()
+
+
+def test_rounds_between_full_ones_evaluate_what_changed(tmp_path: Path, mini_rules: RuleSet) -> None:
+    settings = Settings(data_dir=tmp_path / "data", rules=tmp_path, watch_rules=False, admin_token="x" * 32)
+    rt = EmbeddedRuntime(settings, mini_rules)
+    now = datetime(2025, 6, 1, 9, 0, tzinfo=PROVINCE_TZ)
+    rt.alerts._years = lambda now: (2025,)
+    when = datetime(2025, 3, 1, tzinfo=PROVINCE_TZ)
+
+    def apply(seq: int, unit: str, metric: str = "work.records_total") -> None:
+        rt._apply_chunk([LoggedEvent(seq, AcceptedEvent("test", f"e{seq}", unit, metric, 1.0, when))])
+
+    async def rounds() -> list[tuple[bool, int]]:
+        out = []
+        apply(1, "P.D1.C1")
+        apply(2, "P.D2.C1")
+        # full (first), changed-only with nothing changed, changed-only with C1's chain, full again later
+        for minutes, change in ((0, None), (1, None), (2, "P.D1.C1"), (11, None)):
+            if change:  # A2 moves from 0/1 to 1/1 at C1, D1 and P
+                apply(100 + minutes, change, "work.records_online")
+            at = now + timedelta(minutes=minutes)
+            full = rt.alerts.full_due(at)
+            out.append((full, (await rt.alerts.run_round(at)).facts))
+        return out
+
+    try:
+        got = asyncio.run(rounds())
+    finally:
+        rt.alerts.store.close()
+        rt.log.close()
+        rt.keys.close()
+    (f0, n0), (f1, n1), (f2, n2), (f3, n3) = got
+    assert (f0, f1, f2, f3) == (True, False, False, True)
+    assert n1 == 0  # nothing changed: nothing evaluated
+    assert 0 < n2 < n0  # C1, D1 and P changed: fewer facts than the full round (no stale rules, fewer units)
+    assert n3 > n2  # everything again (the sudden-drop rule now has readings to compare with)
