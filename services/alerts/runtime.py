@@ -31,6 +31,7 @@ from services.alerts.outbox import AlertStore, Delivery
 from services.common.metrics import ServiceMetrics
 from shared.alerts.alertmanager import api_v2_alerts, for_alertmanager, webhook_payload
 from shared.alerts.engine import AlertEngine, RoundResult
+from shared.alerts.facts import period_id, score_scope
 from shared.alerts.notify import Notification
 from shared.alerts.state import AlertBook
 from shared.periods import PROVINCE_TZ
@@ -196,12 +197,35 @@ class AlertsRuntime:
         with self._inputs_lock:
             changed = list(self._changed()) if self._changed is not None else []
             if not full:
-                return [copy_score(s) for s in changed if s.year in years], None, None
+                # pending alerts count evaluations (`for:`): their scopes are evaluated again, changed or not
+                waiting = self._pending_scopes()
+                picked = {id(s): s for s in changed if s.year in years}
+                if waiting:
+                    for us in self._scores():
+                        if us.year in years and id(us) not in picked and self._scope_of(us) in waiting:
+                            picked[id(us)] = us
+                return [copy_score(s) for s in picked.values()], None, None
             scores = [copy_score(s) for s in self._scores() if s.year in years]
             last = dict(self._last_data())
             heard = None if self._last_source is None else dict(self._last_source())
         self._last_full = now
         return scores, last, heard
+
+    def _pending_scopes(self) -> set[str]:
+        out: set[str] = set()
+        for a in self.book.alerts.values():
+            if a.state != "pending":
+                continue
+            if a.members is None:
+                out.add(a.scope)
+            else:
+                out.update(m.get("scope", "") for m in a.members)
+        return out
+
+    def _scope_of(self, us: UnitScore) -> str:
+        units = self.engine.rules.org_tree.units
+        code = units[us.unit].code if 0 <= us.unit < len(units) else ""
+        return score_scope(us.framework, code, period_id(us))
 
     def _deliveries(self, n: Notification) -> list[Delivery]:
         dep = self.engine.rules.catalog.departments.get(n.receiver)
