@@ -1106,7 +1106,11 @@
           if (labels.department && labels.department.indexOf(",") < 0 && labels.department !== "*") facts.push(h("span", { class: "fact" }, `${t("labels.department")}: `, h("strong", null, deptName(labels.department))));
           if (labels.period) facts.push(h("span", { class: "fact" }, `${t("labels.period")}: `, h("strong", null, labels.period)));
           const fws = ann.frameworks || labels.framework;
-          if (fws) facts.push(h("span", { class: "fact" }, `${t("alertFrameworks")}: `, h("strong", null, fws)));
+          if (fws) {
+            // framework names, not codes
+            const names = fws.split(/,\s*/).filter(Boolean).map((c) => { const f = fwInfo(c); return (en && f.name_en) || f.name; });
+            facts.push(h("span", { class: "fact" }, `${t("alertFrameworks")}: `, h("strong", null, names.join(" · "))));
+          }
           const startedAt = a.starts_at || a.startsAt;
           if (startedAt) facts.push(h("span", { class: "fact muted" }, t("since", { t: fmtDate(startedAt) })));
           const link = ann.link && !/\/v1\//.test(ann.link) ? ann.link : null;
