@@ -314,3 +314,22 @@ def test_the_province_alerts_file_is_valid_under_either_org_tree(mini_rules: Rul
     assert province is not None
     assert sorted(province.sources) == ["egov-portal", "eoffice", "lgsp", "payment", "reporting"]
     assert province.sources["lgsp"].silence == timedelta(days=3)
+
+
+def test_sources_and_group_by_mistakes(rules_dir: Path) -> None:
+    text = (
+        "kind: alerts\n"
+        "sources:\n"
+        "  lgsp: {name: LGSP, owner: NOBODY, silence: 3d}\n"
+        "  radio: {name: Đài, owner: VP}\n"
+        "rules:\n"
+        "  - {name: low, kind: below_target, group_by: [measure, colour]}\n"
+    )
+    path, problems = check(rules_dir, text)
+    assert problems == [
+        f"{path}:{at(text, 'NOBODY')}: source 'lgsp': unknown department 'NOBODY'",
+        f"{path}:{at(text, 'radio')}: sources: unknown source 'radio' "
+        "(the catalogue's sources: department, eoffice, lgsp)",
+        f"{path}:{at(text, 'colour')}: group_by: cannot group a rule's alerts on 'colour' (allowed: framework, "
+        "indicator, measure, org_unit, level, period, department, subject)",
+    ]
