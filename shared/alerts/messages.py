@@ -324,14 +324,19 @@ def render_group(
     kind_en = _STALE_EN.get(reports, _KIND_EN[kind]) if kind == "stale" else _KIND_EN[kind]
     head_vi = f"{kind_vi}: {what_vi} — {n} đơn vị"
     head_en = f"{kind_en}: {what_en} — {n} unit{'s' if n != 1 else ''}"
+    # the same unit and indicator read the same in both frameworks: one line for both
+    lines: dict[tuple[str, str], tuple[str, str]] = {}
+    for m in members:
+        lines.setdefault((m["org_unit"], m["vi"]), (m["vi"], m["en"]))
+    shown = list(lines.values())
     if resolved:
         body_vi, body_en = ["Đã trở lại bình thường."], ["Back to normal."]
     else:
-        body_vi = [f"- {m['vi']}" for m in members[:MEMBERS_SHOWN]]
-        body_en = [f"- {m['en']}" for m in members[:MEMBERS_SHOWN]]
-        if len(members) > MEMBERS_SHOWN:
-            body_vi.append(f"- … và {len(members) - MEMBERS_SHOWN} mục khác")
-            body_en.append(f"- … and {len(members) - MEMBERS_SHOWN} more")
+        body_vi = [f"- {vi}" for vi, _ in shown[:MEMBERS_SHOWN]]
+        body_en = [f"- {en}" for _, en in shown[:MEMBERS_SHOWN]]
+        if len(shown) > MEMBERS_SHOWN:
+            body_vi.append(f"- … và {len(shown) - MEMBERS_SHOWN} mục khác")
+            body_en.append(f"- … and {len(shown) - MEMBERS_SHOWN} more")
     fws = ", ".join(frameworks)
     return {
         "summary": f"[{tag_vi}] {head_vi} / [{tag_en}] {head_en}",

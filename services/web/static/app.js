@@ -1119,7 +1119,7 @@
             { class: `alert sev-${sev}`, "data-severity": sev, "data-org-unit": labels.org_unit || "", "data-indicator": labels.indicator || "", "data-fingerprint": a.fingerprint || "" },
             h("span", { class: `badge sev-badge sev-${sev}` }, t("severity." + sev)),
             h("p", { class: "alert-summary" }, link ? h("a", { href: link }, summary) : summary),
-            members.length ? h("ul", { class: "alert-members small" }, members.slice(0, 3).map((m) => h("li", null, en ? m.en || m.vi : m.vi))) : null,
+            members.length ? h("ul", { class: "alert-members small" }, [...new Map(members.map((m) => [`${m.org_unit}|${m.vi}`, m])).values()].slice(0, 3).map((m) => h("li", null, en ? m.en || m.vi : m.vi))) : null,
             a.inhibited_by && a.inhibited_by.length ? h("p", { class: "small muted" }, t("alertInhibited")) : null,
             h("p", { class: "alert-facts" }, facts)
           );

@@ -83,6 +83,12 @@ def test_first_two_minutes_of_the_demo(province_rules: RuleSet) -> None:
     for n in digests:
         _subject, body = n.text()
         assert len(body.splitlines()) <= MAX_DIGEST_LINES, (n.receiver, len(body.splitlines()))
+    # one alert per condition across frameworks: grouped alerts name both frameworks' indicators, each line once
+    both = [a for a in firing if a.members and len({m["framework"] for m in a.members}) == 2]
+    assert both and all("," in a.labels["framework"] for a in both)
+    for a in firing:
+        listed = [line for line in a.annotations["description"].splitlines() if line.startswith("- ")]
+        assert len(listed) == len(set(listed)), a.annotations["description"]
     # nothing is notified twice in two rounds a minute apart
     assert len({n.receiver for n in digests}) == len(digests)
 
