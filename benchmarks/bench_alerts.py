@@ -90,6 +90,8 @@ def figures(raw: dict[str, Any]) -> list[Figure]:
     steady = statistics.median(raw["durable"]["steady_s"])
     ceiling = statistics.median(raw["python"]["steady_s"])
     first = statistics.median(raw["durable"]["first_s"])
+    changed = statistics.median(raw["durable"]["changed_s"])
+    changed_ceiling = statistics.median(raw["python"]["changed_s"])
     return [
         Figure(
             f"alerts.round_s.{n}",
@@ -101,11 +103,12 @@ def figures(raw: dict[str, Any]) -> list[Figure]:
         Figure(f"alerts.first_round_s.{n}", first, "s"),
         Figure(
             f"alerts.changed_round_s.{n}",
-            statistics.median(raw["durable"]["changed_s"]),
+            changed,
             "s",
+            ceiling=changed_ceiling,  # the same round with the plain-Python condition evaluator
+            ratio=changed / changed_ceiling,
             goal="< 1 s" if n >= 10_000 else "",
-            met=statistics.median(raw["durable"]["changed_s"]) < 1.0 if n >= 10_000 else None,
-            ceiling=statistics.median(raw["python"]["changed_s"]),
+            met=changed < 1.0 if n >= 10_000 else None,
         ),
     ]
 
