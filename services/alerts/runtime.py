@@ -3,14 +3,21 @@
 Rounds run on one dedicated thread (durable-rules is not thread-safe and a round of the province takes
 most of a second); the event loop only awaits them. Each round's book, history and outbox rows are saved
 in one transaction before anything is sent.
+
+A round never reads what the scorer is changing: before it starts, the runtime copies the scores and the
+newest-data map (`RoundInputs`) while holding the lock the scorer holds when it applies a batch, so the
+round works on one consistent snapshot and the scorer waits only for the copy (milliseconds), never for
+the evaluation. Reading the live dictionaries from the alerts thread is what used to fail with
+"dictionary changed size during iteration" while the simulator was sending.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +31,7 @@ from services.alerts.outbox import AlertStore, Delivery
 from services.common.metrics import ServiceMetrics
 from shared.alerts.alertmanager import api_v2_alerts, for_alertmanager, webhook_payload
 from shared.alerts.engine import AlertEngine, RoundResult
+from shared.alerts.facts import period_id, score_scope
 from shared.alerts.notify import Notification
 from shared.alerts.state import AlertBook
 from shared.periods import PROVINCE_TZ
@@ -35,6 +43,18 @@ log = structlog.get_logger(__name__)
 LastData = dict[tuple[str, str], datetime]
 
 
+def copy_score(us: UnitScore) -> UnitScore:
+    """A copy the scorer cannot change: its results are frozen values, only the dictionaries are mutated."""
+    return UnitScore(
+        us.framework, us.unit, us.year, us.quarter, dict(us.indicators), dict(us.mains), dict(us.composites)
+    )
+
+
+def current_year(now: datetime) -> tuple[int, ...]:
+    """The years a round evaluates when the caller does not say: the province's current year."""
+    return (now.astimezone(PROVINCE_TZ).year,)
+
+
 class AlertsRuntime:
     def __init__(
         self,
@@ -44,7 +64,20 @@ class AlertsRuntime:
         path: Path,
         scores: Callable[[], Iterable[UnitScore]],
         last_data: Callable[[], LastData],
+        inputs_lock: threading.Lock | None = None,
+        years: Callable[[datetime], Sequence[int]] = current_year,
+        last_source: Callable[[], Mapping[str, datetime]] | None = None,
+        changed: Callable[[], Iterable[UnitScore]] | None = None,
+        full_every: timedelta = timedelta(minutes=10),
     ) -> None:
+        """`scores` and `last_data` are read under `inputs_lock` (the lock the scorer holds while it applies
+        events) and copied before the round; `years` says which assessment years a round evaluates;
+        `last_source` (newest event per source system), when given, drives the silent-source rules.
+
+        `changed`, when given, hands over (and forgets) the unit scores changed since it was last called:
+        rounds then evaluate only those, and every `full_every` (and after a rules swap, and when the
+        province's date turns) a full round evaluates everything with the time-driven kinds (stale data,
+        silent sources, trajectories and the goal, which move with the clock, not with the scores)."""
         self.settings = settings
         self.metrics = metrics
         self.store = AlertStore(path)
@@ -52,6 +85,12 @@ class AlertsRuntime:
         self.book = AlertBook.from_dict(saved) if saved else AlertBook()
         self._scores = scores
         self._last_data = last_data
+        self._last_source = last_source
+        self._changed = changed
+        self.full_every = full_every
+        self._last_full: datetime | None = None
+        self._inputs_lock = inputs_lock if inputs_lock is not None else threading.Lock()
+        self._years = years
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dti-alerts")
         self.engine: AlertEngine = self._thread.submit(AlertEngine, rules, settings.public_url).result()
         self._lock = asyncio.Lock()
@@ -102,18 +141,20 @@ class AlertsRuntime:
 
     def swap_rules(self, rules: RuleSet) -> None:
         self._thread.submit(self.engine.swap_rules, rules).result()
+        self._last_full = None  # new rules: the next round evaluates everything
 
     # ------------------------------------------------------------------ rounds
     async def run_round(self, now: datetime | None = None) -> RoundResult:
         """One evaluation over the current scores; saved (state, history, outbox) before returning."""
         async with self._lock:
             now = now or datetime.now(PROVINCE_TZ)
-            scores = [s for s in self._scores() if s.year == now.year]
-            last = self._last_data()
+            scores, last, heard = self.snapshot(now)
             t0 = time.perf_counter()
             loop = asyncio.get_running_loop()
             try:
-                result = await loop.run_in_executor(self._thread, self.engine.evaluate, self.book, scores, now, last)
+                result = await loop.run_in_executor(
+                    self._thread, self.engine.evaluate, self.book, scores, now, last, heard
+                )
             except Exception:
                 self.rounds.labels("error").inc()
                 raise
@@ -138,6 +179,54 @@ class AlertsRuntime:
                 )
             return result
 
+    def full_due(self, now: datetime) -> bool:
+        """Whether this round evaluates everything (see __init__): always without a `changed` provider."""
+        last = self._last_full
+        return (
+            self._changed is None
+            or last is None
+            or now - last >= self.full_every
+            or now.astimezone(PROVINCE_TZ).date() != last.astimezone(PROVINCE_TZ).date()
+        )
+
+    def snapshot(self, now: datetime) -> tuple[list[UnitScore], LastData | None, dict[str, datetime] | None]:
+        """The round's inputs, copied under the scorer's lock: nothing the round reads changes under it.
+        A changed-only round gets the changed scores and no newest-data maps (its time-driven kinds wait)."""
+        years = set(self._years(now))
+        full = self.full_due(now)
+        with self._inputs_lock:
+            changed = list(self._changed()) if self._changed is not None else []
+            if not full:
+                # pending alerts count evaluations (`for:`): their scopes are evaluated again, changed or not
+                waiting = self._pending_scopes()
+                picked = {id(s): s for s in changed if s.year in years}
+                if waiting:
+                    for us in self._scores():
+                        if us.year in years and id(us) not in picked and self._scope_of(us) in waiting:
+                            picked[id(us)] = us
+                return [copy_score(s) for s in picked.values()], None, None
+            scores = [copy_score(s) for s in self._scores() if s.year in years]
+            last = dict(self._last_data())
+            heard = None if self._last_source is None else dict(self._last_source())
+        self._last_full = now
+        return scores, last, heard
+
+    def _pending_scopes(self) -> set[str]:
+        out: set[str] = set()
+        for a in self.book.alerts.values():
+            if a.state != "pending":
+                continue
+            if a.members is None:
+                out.add(a.scope)
+            else:
+                out.update(m.get("scope", "") for m in a.members)
+        return out
+
+    def _scope_of(self, us: UnitScore) -> str:
+        units = self.engine.rules.org_tree.units
+        code = units[us.unit].code if 0 <= us.unit < len(units) else ""
+        return score_scope(us.framework, code, period_id(us))
+
     def _deliveries(self, n: Notification) -> list[Delivery]:
         dep = self.engine.rules.catalog.departments.get(n.receiver)
         out = []
@@ -157,7 +246,7 @@ class AlertsRuntime:
             try:
                 await self.run_round()
             except Exception as exc:  # a failed round must not stop the next one
-                log.error("alert_round_failed", error=str(exc))
+                log.error("alert_round_failed", error=str(exc), exc_info=True)
 
     # ------------------------------------------------------------------ delivery
     async def _deliver(self) -> None:
@@ -166,7 +255,7 @@ class AlertsRuntime:
                 try:
                     await deliver_due(self.store, client, self._smtp, self._count)
                 except Exception as exc:
-                    log.error("delivery_loop_failed", error=str(exc))
+                    log.error("delivery_loop_failed", error=str(exc), exc_info=True)
                 self.pending.set(self.store.pending())
                 await asyncio.sleep(1.0)
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from services.alerts import routes as alerts_routes
 from services.common import ops, rules_routes
@@ -60,4 +61,5 @@ def create_app(settings: Settings) -> FastAPI:
     install_openapi(app)
     install_docs(app)
     app.add_middleware(RequestContext, metrics=metrics)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # /v1/alerts and the scores shrink ~10x on the wire
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -57,6 +58,12 @@ class EmbeddedRuntime:
         self.engine = ScoringEngine(rules)
         # newest occurred_at per (metric, org unit): what stale-data alerts compare with deadlines
         self.last_data: dict[tuple[str, str], datetime] = self.log.last_data()
+        # newest occurred_at per source system: what silent-source alerts compare with each source's silence
+        self.last_source: dict[str, datetime] = self.log.last_by_source()
+        # held while a batch is applied to the engine and last_data, and while an alert round copies them
+        self.scores_lock = threading.Lock()
+        # (framework, unit, year) of the unit scores changed since the last alert round took them
+        self._changed: dict[tuple[str, int, int], None] = {}
         self.metrics.serve_scores(self._scores_for_metrics)
         self.metrics.set_rules_version(rules.version)
         self.alerts = AlertsRuntime(
@@ -64,8 +71,11 @@ class EmbeddedRuntime:
             rules,
             self.metrics,
             data / "alerts.sqlite",
-            scores=lambda: list(self.engine.results.values()),
+            scores=lambda: self.engine.results.values(),
             last_data=lambda: self.last_data,
+            last_source=lambda: self.last_source,
+            changed=self._take_changed,
+            inputs_lock=self.scores_lock,
         )
         self._pending: asyncio.Queue[list[LoggedEvent]] = asyncio.Queue()
         self._applied_seq = 0
@@ -147,6 +157,10 @@ class EmbeddedRuntime:
     # ------------------------------------------------------------------ scoring
     def _apply_chunk(self, chunk: list[LoggedEvent]) -> None:
         """Apply log entries in order as one scoring batch (each affected score is recomputed once)."""
+        with self.scores_lock:  # an alert round copies the scores under it: it sees a batch whole or not at all
+            self._apply_chunk_locked(chunk)
+
+    def _apply_chunk_locked(self, chunk: list[LoggedEvent]) -> None:
         tree, metrics = self.engine.tree.by_code, self.engine.store.metrics
         events: list[MetricEvent] = []
         seqs: list[int] = []
@@ -154,6 +168,9 @@ class EmbeddedRuntime:
             if le.seq <= self._applied_seq:
                 continue
             ev = le.event
+            heard = self.last_source.get(ev.source)
+            if heard is None or ev.occurred_at > heard:
+                self.last_source[ev.source] = ev.occurred_at
             if ev.org_unit not in tree or ev.metric not in metrics:
                 # accepted under rules that knew them; kept in the store's orphans until rules know them again
                 self.engine.store.load([_own(ev, le.seq)])
@@ -165,9 +182,16 @@ class EmbeddedRuntime:
                 if prev is None or ev.occurred_at > prev:
                     self.last_data[key] = ev.occurred_at
         if events:
-            self.engine.apply_many(events, seqs)
+            for us in self.engine.apply_many(events, seqs):
+                self._changed[(us.framework, us.unit, us.year)] = None
         if chunk:
             self._applied_seq = max(self._applied_seq, chunk[-1].seq)
+
+    def _take_changed(self) -> list[UnitScore]:
+        """The unit scores changed since the last call (an alert round's input; called under scores_lock)."""
+        keys, self._changed = self._changed, {}
+        results = self.engine.results
+        return [us for k in keys if (us := results.get(k)) is not None]
 
     async def _scorer(self) -> None:
         while True:
@@ -234,7 +258,8 @@ class EmbeddedRuntime:
             self.metrics.rules_ok.set(1)
             return True, []
         old = self.rules.current.version
-        skipped = self.engine.swap_rules(new)
+        with self.scores_lock:  # rescoring empties and refills the results an alert round copies
+            skipped = self.engine.swap_rules(new)
         self.alerts.swap_rules(new)
         self.rules = RulesState(new, time.time())
         self.metrics.rules_reloads.labels("success").inc()

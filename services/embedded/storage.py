@@ -284,6 +284,15 @@ class EventLog:
             conn.close()
         return {(m, u): datetime.fromtimestamp(ts, PROVINCE_TZ) for m, u, ts in rows}
 
+    def last_by_source(self) -> dict[str, datetime]:
+        """Newest occurred_at per source system, for silent-source alerts after a restart."""
+        conn = connect(self.path)
+        try:
+            rows = conn.execute("SELECT source, MAX(ts) FROM events GROUP BY source").fetchall()
+        finally:
+            conn.close()
+        return {s: datetime.fromtimestamp(ts, PROVINCE_TZ) for s, ts in rows}
+
     def counts(self) -> dict[str, int]:
         conn = connect(self.path)
         try:

@@ -19,6 +19,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from services.alerts import routes as alerts_routes
 from services.alerts.runtime import AlertsRuntime
@@ -207,4 +208,5 @@ def create_alerts_app(settings: Settings) -> FastAPI:
         runtime,
     )
     app.include_router(alerts_routes.router)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # a poll of /v1/alerts shrinks ~10x on the wire
     return app

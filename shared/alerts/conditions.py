@@ -120,7 +120,7 @@ class ConditionEvaluator(Protocol):
 
 def condition_for(rule: AlertRule) -> Condition:
     """The comparison each kind boils down to once its numbers are computed (see shared/alerts/facts.py)."""
-    if rule.kind == "stale":
+    if rule.kind in ("stale", "source_silent"):  # silent since before the moment it was due to speak
         clauses = (Clause("last_data", "<", Field("due_from")),)
     elif rule.kind == "sudden_drop":
         assert isinstance(rule.params, SuddenDrop)

@@ -29,3 +29,15 @@ def format_duration(d: timedelta) -> str:
         if n:
             parts.append(f"{n}{unit}")
     return "".join(parts)
+
+
+_UNITS_VI = {"w": "tuần", "d": "ngày", "h": "giờ", "m": "phút", "s": "giây"}
+_UNITS_EN = {"w": "week", "d": "day", "h": "hour", "m": "minute", "s": "second"}
+
+
+def duration_words(d: timedelta) -> tuple[str, str]:
+    """A duration as a person reads it: `3 ngày` / `3 days`, `1 ngày 12 giờ` / `1 day 12 hours`."""
+    parts = re.findall(r"(\d+)([wdhms])", format_duration(d))
+    vi = " ".join(f"{n} {_UNITS_VI[u]}" for n, u in parts)
+    en = " ".join(f"{n} {_UNITS_EN[u]}{'s' if n != '1' else ''}" for n, u in parts)
+    return vi, en

@@ -18,10 +18,20 @@ from datetime import datetime
 
 from shared.alerts.conditions import Condition, ConditionEvaluator, conditions_for
 from shared.alerts.durable_evaluator import DurableEvaluator
-from shared.alerts.facts import INDEX_CODE, Candidate, CandidateBuilder, LastData
-from shared.alerts.lifecycle import advance
-from shared.alerts.messages import render_annotations
-from shared.alerts.model import AlertRules, AlertSettings, SuddenDrop
+from shared.alerts.facts import (
+    INDEX_CODE,
+    SOURCE_SCOPE,
+    Candidate,
+    CandidateBuilder,
+    LastData,
+    LastSource,
+    SourceCandidate,
+)
+from shared.alerts.grouping import GroupCandidate, fold
+from shared.alerts.inhibit import inhibit
+from shared.alerts.lifecycle import Subjected, advance
+from shared.alerts.messages import render_annotations, render_group, render_source
+from shared.alerts.model import AlertRules, AlertSettings, Stale, SuddenDrop
 from shared.alerts.notify import Notification, notifications
 from shared.alerts.state import Alert, AlertBook, Transition, require_aware
 from shared.rules.model import RuleSet
@@ -70,28 +80,36 @@ class AlertEngine:
         scores: Iterable[UnitScore],
         now: datetime,
         last_data: LastData | None = None,
+        last_source: LastSource | None = None,
     ) -> RoundResult:
         """Evaluate every rule against `scores` at `now`, mutating `book`.
 
         `scores` may be all current scores or only those that changed: alerts of frameworks, units and
         periods absent from them keep their state. Stale-data rules run only when `last_data` is given
         (newest data per metric or indicator code and org-unit code, for the unit itself: the core adds
-        descendants); it must then cover every unit.
+        descendants); it must then cover every unit. Source rules run only when `last_source` is given
+        (newest event per source system).
         """
         require_aware(now)
         cfg = self.config
         version = self.rules.version
+        subjects: list[Subjected] = []
+        facts = 0
         if cfg is None:
-            built_candidates: list[Candidate] = []
             scopes: set[str] = set()
             matched: frozenset[str] = frozenset()
             errors: tuple[str, ...] = ()
         else:
             builder = CandidateBuilder(self.rules, cfg, self.base_url)
-            built = builder.build(scores, now, book.series, last_data)
+            built = builder.build(scores, now, book.series, last_data, last_source)
             assert self._evaluator is not None
-            outcome = self._evaluator.evaluate([c.fact for c in built.candidates])
-            built_candidates, scopes, matched, errors = built.candidates, built.scopes, outcome.ids, outcome.errors
+            all_facts = [c.fact for c in built.candidates] + [s.fact for s in built.sources]
+            facts = len(all_facts)
+            outcome = self._evaluator.evaluate(all_facts)
+            scopes, matched, errors = built.scopes, outcome.ids, outcome.errors
+            plain, groups = fold(book, built.candidates, matched, scopes, cfg)
+            matched = matched | {g.fingerprint for g in groups if g.members}
+            subjects = [*plain, *groups, *built.sources]
             for key, value in built.samples:
                 book.series.record(key, now.timestamp(), value)
             horizon = max(
@@ -99,10 +117,30 @@ class AlertEngine:
             )
             book.series.trim(now.timestamp(), horizon)
 
-        def annotate(c: Candidate, resolved: bool) -> dict[str, str]:
-            return render_annotations(c.reading, c.rule.severity, resolved, version)
+        def annotate(c: Subjected, resolved: bool) -> dict[str, str]:
+            if isinstance(c, Candidate):
+                return render_annotations(c.reading, c.rule.severity, resolved, version)
+            if isinstance(c, GroupCandidate):
+                link = c.members[0]["link"] if c.members else f"{self.base_url}/#alerts-section"
+                reports = c.rule.params.reports if isinstance(c.rule.params, Stale) else "all"
+                return render_group(c.rule.kind, c.rule.severity, c.members, resolved, version, link, reports)
+            assert isinstance(c, SourceCandidate)
+            return render_source(
+                c.name,
+                c.name_en,
+                c.owner_name,
+                c.owner_name_en,
+                c.last,
+                c.silence_text,
+                c.rule.severity,
+                resolved,
+                version,
+                c.link,
+            )
 
-        changes = advance(book, built_candidates, matched, scopes, cfg, self._known, now, annotate)
+        changes = advance(book, subjects, matched, scopes, cfg, self._known, now, annotate)
+        if cfg is not None:
+            inhibit(book, cfg, self.rules.catalog)
         settings = cfg.settings if cfg is not None else AlertSettings()  # without a file: resolve and tell
         names = {code: (d.name, d.name_en) for code, d in self.rules.catalog.departments.items()}
         sent = notifications(book, settings, changes.resolved, now, names, version, self.base_url)
@@ -113,12 +151,17 @@ class AlertEngine:
             transitions=tuple(changes.transitions),
             notifications=tuple(sent),
             errors=errors,
-            facts=len(built_candidates),
+            facts=facts,
             matched=len(matched),
         )
 
     def _known(self, alert: Alert) -> bool:
         """Whether the framework, indicator and unit an alert is about still exist in the rules."""
+        if alert.scope == SOURCE_SCOPE:
+            cfg = self.config
+            return cfg is not None and alert.labels.get("source", "") in cfg.sources
+        if alert.members is not None:
+            return True  # a group: `fold` keeps it in every round while its rule groups
         fw = self.rules.frameworks.get(alert.labels.get("framework", ""))
         if fw is None or alert.labels.get("org_unit", "") not in self.rules.org_tree.by_code:
             return False

@@ -27,7 +27,7 @@ from datetime import date, datetime
 
 from shared.alerts.conditions import Fact
 from shared.alerts.deadlines import due_period
-from shared.alerts.durations import format_duration
+from shared.alerts.durations import duration_words, format_duration
 from shared.alerts.messages import Reading, date_vi, score_link
 from shared.alerts.model import (
     OWNER,
@@ -36,6 +36,7 @@ from shared.alerts.model import (
     BelowTarget,
     GoalAtRisk,
     OffTrajectory,
+    SourceSilent,
     Stale,
     SuddenDrop,
 )
@@ -48,10 +49,13 @@ from shared.scoring.targets import expected_at
 IDENTITY = ("alertname", "framework", "indicator", "org_unit", "period")
 INDEX_CODE = "DTI"
 STALE_SCOPE = "stale"
+SOURCE_SCOPE = "sources"
 _EPS = 1e-9
 
 # (metric or indicator code, org-unit code) -> when the newest data for it arrived
 LastData = Mapping[tuple[str, str], datetime]
+# source system code -> when its newest event arrived
+LastSource = Mapping[str, datetime]
 
 
 def fingerprint(labels: Mapping[str, str]) -> str:
@@ -110,6 +114,10 @@ class Candidate:
     def fact(self) -> Fact:
         return Fact(self.fingerprint, self.rule.name, self.measured.fields)
 
+    @property
+    def members(self) -> None:
+        return None  # an ungrouped rule's alert is its own single subject
+
 
 @dataclass(frozen=True, slots=True)
 class Subject:
@@ -124,10 +132,29 @@ class Subject:
     owner: str
     org_unit: OrgUnit
     period: str
+    metrics: tuple[str, ...] = ()  # what the indicator reads: the same in both frameworks when they agree
+    tag: str = ""  # the `subject` label when it is not the unit (a silent feed)
 
     @classmethod
-    def of(cls, fw: Framework, ind: Indicator, unit: OrgUnit, period: str) -> Subject:
-        return cls(fw, ind.code, ind.name, ind.name_en, ind.unit, ind.direction == "higher", ind.owner, unit, period)
+    def of(cls, fw: Framework, ind: Indicator, unit: OrgUnit, period: str, tag: str = "") -> Subject:
+        metrics = tuple(sorted(set(ind.formula.metrics)))
+        return cls(
+            fw,
+            ind.code,
+            ind.name,
+            ind.name_en,
+            ind.unit,
+            ind.direction == "higher",
+            ind.owner,
+            unit,
+            period,
+            metrics,
+            tag,
+        )
+
+    @property
+    def measure(self) -> str:
+        return "+".join(self.metrics) or f"{self.framework.code}:{self.code}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +170,53 @@ class Measured:
     higher: bool | None = None  # when the direction shown differs from the indicator's (a score)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceCandidate:
+    """One declared source system for one source_silent rule: when it last sent anything."""
+
+    rule: AlertRule
+    code: str
+    name: str
+    name_en: str
+    owner: str
+    owner_name: str
+    owner_name_en: str
+    last: float  # unix time of its newest event, 0 when it never sent one
+    silence_text: tuple[str, str]  # (Vietnamese, English)
+    receivers: tuple[str, ...]
+    fingerprint: str
+    link: str
+    scope: str = SOURCE_SCOPE
+    members: tuple[dict[str, str], ...] | None = None
+
+    due_from: float = 0.0  # unix time: silent since before it means silent too long
+
+    @property
+    def fields(self) -> dict[str, float]:
+        return {"last_data": self.last, "due_from": self.due_from}
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {
+            **self.rule.labels,
+            "alertname": self.rule.name,
+            "kind": self.rule.kind,
+            "severity": self.rule.severity,
+            "source": self.code,
+            "department": self.owner,
+        }
+
+    @property
+    def fact(self) -> Fact:
+        return Fact(self.fingerprint, self.rule.name, self.fields)
+
+
 @dataclass(slots=True)
 class Built:
     candidates: list[Candidate]
     scopes: set[str]  # what this round evaluated: alerts outside it keep their state
     samples: list[tuple[str, float]]  # sudden-drop readings to record once every rule has compared
+    sources: list[SourceCandidate] = field(default_factory=list)
 
 
 class CandidateBuilder:
@@ -160,13 +229,18 @@ class CandidateBuilder:
         self.tree = rules.org_tree
         self.catalog = rules.catalog
         # within a round, many candidates share these: computed once each (same strings, same numbers)
-        self._links: dict[tuple[str, str, str], str] = {}
+        self._links: dict[tuple[str, str, str, str], str] = {}
         self._expected: dict[tuple[str, str], float | None] = {}
         self._dates: dict[float, dict[str, str]] = {}
         self._today: dict[str, str] | None = None
 
     def build(
-        self, scores: Iterable[UnitScore], now: datetime, history: SeriesHistory, last_data: LastData | None
+        self,
+        scores: Iterable[UnitScore],
+        now: datetime,
+        history: SeriesHistory,
+        last_data: LastData | None,
+        last_source: LastSource | None = None,
     ) -> Built:
         out = Built([], set(), [])
         today = local_date(now)
@@ -179,8 +253,8 @@ class CandidateBuilder:
             out.scopes.add(score_scope(fw.code, unit.code, period))
             this_year = us.year == today.year
             for rule in self.alerts.rules:
-                if rule.kind == "stale" or not rule.select.takes_framework(fw.code):
-                    continue  # stale rules read last_data, not scores: below
+                if rule.kind in ("stale", "source_silent") or not rule.select.takes_framework(fw.code):
+                    continue  # stale rules read last_data, source rules last_source, not scores: below
                 if not self._takes_level(rule, unit.level):
                     continue
                 if rule.kind == "goal_at_risk":
@@ -203,7 +277,41 @@ class CandidateBuilder:
         if last_data is not None:
             out.scopes.add(STALE_SCOPE)
             self._stale_all(out, now, today, last_data)
+        if last_source is not None:
+            out.scopes.add(SOURCE_SCOPE)
+            self._sources(out, now, last_source)
         return out
+
+    # ------------------------------------------------------------------ sources
+    def _sources(self, out: Built, now: datetime, last_source: LastSource) -> None:
+        dti = self.catalog.dti_department
+        for rule in self.alerts.rules:
+            if rule.kind != "source_silent":
+                continue
+            assert isinstance(rule.params, SourceSilent)
+            for src in self.alerts.sources.values():
+                silence = src.silence or rule.params.silence
+                seen = last_source.get(src.code)
+                dep = self.catalog.departments.get(src.owner)
+                receivers = (src.owner,) if src.owner == dti else (src.owner, dti)
+                fp = fingerprint_of(rule.name, "", f"source:{src.code}", "", "")
+                out.sources.append(
+                    SourceCandidate(
+                        rule,
+                        src.code,
+                        src.name,
+                        src.name_en,
+                        src.owner,
+                        dep.name if dep else src.owner,
+                        dep.name_en if dep else src.owner,
+                        seen.timestamp() if seen is not None else 0.0,
+                        duration_words(silence),
+                        receivers,
+                        fp,
+                        f"{self.base_url}/#alerts-section",
+                        due_from=(now - silence).timestamp(),
+                    )
+                )
 
     def _takes_level(self, rule: AlertRule, level: str) -> bool:
         if rule.kind == "goal_at_risk" and rule.select.levels is None:
@@ -229,7 +337,7 @@ class CandidateBuilder:
             "goal_note": goal.note or "—",
         }
         dti = self.catalog.dti_department  # the index belongs to the department in charge of the DTI
-        subject = Subject(fw, INDEX_CODE, fw.name, fw.name_en, "number", True, dti, unit, period)
+        subject = Subject(fw, INDEX_CODE, fw.name, fw.name_en, "number", True, dti, unit, period, (INDEX_CODE,))
         fields = {"shortfall": shortfall, "allowed": rule.params.tolerance * expected + 1e-12}
         out.candidates.append(self._candidate(rule, subject, Measured(fields, idx.value, expected, shortfall, details)))
 
@@ -257,6 +365,9 @@ class CandidateBuilder:
         newest: dict[tuple[str, int], float],
     ) -> None:
         assert isinstance(rule.params, Stale)
+        periodic = ind.reporting.frequency != "continuous"
+        if (rule.params.reports == "periodic" and not periodic) or (rule.params.reports == "continuous" and periodic):
+            return
         due = due_period(ind.reporting.frequency, ind.reporting.deadline_days, today)
         if due is not None:
             if not fw.years[0] <= due.year <= fw.years[1]:
@@ -265,14 +376,26 @@ class CandidateBuilder:
             details = {"due": due.id, "deadline": due.deadline.isoformat(), "deadline_vi": date_vi(due.deadline)}
         elif rule.params.max_age is not None:
             due_from, period = (now - rule.params.max_age).timestamp(), str(today.year)
-            details = {"max_age": format_duration(rule.params.max_age)}
+            words_vi, words_en = duration_words(rule.params.max_age)
+            details = {"max_age": format_duration(rule.params.max_age), "max_age_vi": words_vi, "max_age_en": words_en}
         else:
             return  # a continuous indicator and no max_age: nothing is ever due
         codes = (ind.code, *ind.formula.metrics)
+        lasts: list[tuple[OrgUnit, float]] = []
+        silent: dict[str, list[int]] = {}  # level -> [silent units, units]
         for unit in self.tree.units:
             if unit.level not in ind.levels or not rule.select.takes_level(unit.level):
                 continue
             last = max(newest.get((c, unit.index), 0.0) for c in codes)
+            lasts.append((unit, last))
+            n = silent.setdefault(unit.level, [0, 0])
+            n[0] += int(last < due_from)
+            n[1] += 1
+        measure = "+".join(sorted(set(ind.formula.metrics))) or f"{fw.code}:{ind.code}"
+        for unit, last in lasts:
+            n = silent[unit.level]
+            feed = n[1] > 1 and n[0] > rule.params.peers * n[1]  # most peers silent too: the feed is
+            tag = f"feed:{measure}@{unit.level}" if feed else f"unit:{unit.code}"
             shown = self._dates.get(last)
             if shown is None:
                 when = datetime.fromtimestamp(last, PROVINCE_TZ).date() if last > 0 else None
@@ -281,7 +404,8 @@ class CandidateBuilder:
                     "last_vi": date_vi(when) if when else "chưa có",
                 }
             measured = Measured({"last_data": last, "due_from": due_from}, details={**details, **shown})
-            out.candidates.append(self._candidate(rule, Subject.of(fw, ind, unit, period), measured, STALE_SCOPE))
+            subject = Subject.of(fw, ind, unit, period, tag)
+            out.candidates.append(self._candidate(rule, subject, measured, STALE_SCOPE))
 
     def _roll_up(self, last_data: LastData) -> dict[tuple[str, int], float]:
         """Newest data per code and unit, over the unit and its descendants (a commune's report is also its
@@ -314,11 +438,11 @@ class CandidateBuilder:
             self._today = {"date": today.isoformat(), "date_vi": date_vi(today)}
         return _off_trajectory(rule, s, ind, res, today, expected, self._today)
 
-    def _link(self, org_unit: str, period: str, framework: str) -> str:
-        key = (org_unit, period, framework)
+    def _link(self, org_unit: str, period: str, framework: str, indicator: str) -> str:
+        key = (org_unit, period, framework, indicator)
         link = self._links.get(key)
         if link is None:
-            link = self._links[key] = score_link(self.base_url, org_unit, period, framework)
+            link = self._links[key] = score_link(self.base_url, org_unit, period, framework, indicator)
         return link
 
     # ------------------------------------------------------------------ labels, routing, reading
@@ -342,6 +466,8 @@ class CandidateBuilder:
             "level": s.org_unit.level,
             "period": s.period,
             "department": self._department(rule, s),
+            "measure": s.measure,
+            "subject": s.tag or s.org_unit.code,
         }
 
     def receivers(self, rule: AlertRule, s: Subject) -> tuple[str, ...]:
@@ -365,7 +491,7 @@ class CandidateBuilder:
             owner=s.owner,
             owner_name=dep.name if dep else s.owner,
             owner_name_en=dep.name_en if dep else s.owner,
-            link=self._link(s.org_unit.code, s.period, s.framework.code),
+            link=self._link(s.org_unit.code, s.period, s.framework.code, "" if s.code == INDEX_CODE else s.code),
             value=m.value,
             reference=m.reference,
             gap=m.gap,

@@ -9,16 +9,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
-from shared.alerts.facts import Candidate
-from shared.alerts.model import AlertRules, Hold
+from shared.alerts.model import AlertRule, AlertRules, Hold
 from shared.alerts.state import Alert, AlertBook, AlertState, Transition
 
+
+class Subjected(Protocol):
+    """What the lifecycle needs of a candidate: one subject, one group of subjects, or a source."""
+
+    @property
+    def rule(self) -> AlertRule: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def labels(self) -> dict[str, str]: ...
+    @property
+    def receivers(self) -> tuple[str, ...]: ...
+    @property
+    def members(self) -> Sequence[dict[str, str]] | None: ...
+
+
 # renders the annotations of a candidate as firing (False) or resolved (True)
-Annotate = Callable[[Candidate, bool], dict[str, str]]
+Annotate = Callable[[Subjected, bool], dict[str, str]]
+Candidate = Subjected
 
 
 @dataclass(slots=True)
@@ -47,6 +66,7 @@ def _true(book: AlertBook, c: Candidate, now: datetime, changes: Changes, annota
         book.alerts[c.fingerprint] = alert
     new = not alert.history
     alert.labels, alert.receivers, alert.scope = dict(c.labels), c.receivers, c.scope
+    alert.members = None if c.members is None else list(c.members)
     alert.annotations = {**c.rule.annotations, **annotate(c, False)}
     alert.clear_count, alert.clear_since = 0, None
     if alert.state in ("inactive", "resolved"):

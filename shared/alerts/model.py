@@ -12,13 +12,31 @@ from typing import Literal
 from shared.rules.problems import Location
 
 Severity = Literal["critical", "warning", "info"]
-Kind = Literal["below_target", "off_trajectory", "stale", "sudden_drop", "goal_at_risk"]
+Kind = Literal["below_target", "off_trajectory", "stale", "sudden_drop", "goal_at_risk", "source_silent"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning", "info")
-KINDS: tuple[Kind, ...] = ("below_target", "off_trajectory", "stale", "sudden_drop", "goal_at_risk")
+KINDS: tuple[Kind, ...] = ("below_target", "off_trajectory", "stale", "sudden_drop", "goal_at_risk", "source_silent")
 # labels the core sets itself; a rule's `labels:` may not override them (they identify and route the alert)
 RESERVED_LABELS = frozenset(
-    {"alertname", "kind", "severity", "framework", "indicator", "org_unit", "level", "period", "department"}
+    {
+        "alertname",
+        "kind",
+        "severity",
+        "framework",
+        "indicator",
+        "org_unit",
+        "level",
+        "period",
+        "department",
+        "measure",
+        "subject",
+        "source",
+    }
 )
+# labels a rule's own `group_by` may name: its alerts are then one per distinct value of these, each listing
+# the indicators and units (its members) the condition holds for, worst first. `measure` is the metrics an
+# indicator reads (the same in both frameworks when they measure the same thing), `subject` what a silence
+# is about (the unit, or the feed when most of the unit's peers are silent too).
+RULE_GROUP_LABELS = ("framework", "indicator", "measure", "org_unit", "level", "period", "department", "subject")
 # labels an analyst may add to `group_by` (the receiver is always part of the group)
 GROUPABLE_LABELS = ("alertname", "kind", "severity", "framework", "period", "level")
 OWNER = "owner"  # `receiver: owner` (the default): the indicator's owner department
@@ -74,6 +92,24 @@ class OffTrajectory:
 @dataclass(frozen=True, slots=True)
 class Stale:
     max_age: timedelta | None = None  # for `continuous` indicators, which have no reporting deadline
+    reports: Literal["all", "periodic", "continuous"] = "all"  # which indicators, by reporting frequency
+    peers: float = 0.5  # more than this share of a level's units silent too: the feed is silent, not the unit
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSilent:
+    silence: timedelta = timedelta(days=3)  # for sources that do not set their own
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSource:
+    """A system that feeds events (`sources:` in alerts.yaml): who runs it and how long it may stay silent."""
+
+    code: str  # as in the catalogue's `sources` and the events' `source`
+    name: str
+    name_en: str
+    owner: str  # department that runs it
+    silence: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +126,7 @@ class GoalAtRisk:
     min_coverage: float = 0.0  # skip while less than this share of the index has data
 
 
-Params = BelowTarget | OffTrajectory | Stale | SuddenDrop | GoalAtRisk
+Params = BelowTarget | OffTrajectory | Stale | SuddenDrop | GoalAtRisk | SourceSilent
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +142,7 @@ class AlertRule:
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     loc: Location | None = None
+    group_by: tuple[str, ...] | None = None  # None: one alert per framework, indicator, unit and period
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +158,7 @@ class AlertRules:
     settings: AlertSettings
     rules: tuple[AlertRule, ...]
     file: str
+    sources: dict[str, AlertSource] = field(default_factory=dict)
 
     def rule(self, name: str) -> AlertRule | None:
         return next((r for r in self.rules if r.name == name), None)

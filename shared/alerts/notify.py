@@ -114,8 +114,9 @@ class Notification:
         return notification_text(
             self.receiver_name,
             self.receiver_name_en,
-            [a.annotations.get("description", "") for a in self.firing],
-            [a.annotations.get("description", "") for a in self.resolved],
+            [_line(a) for a in self.firing],
+            [_line(a) for a in self.resolved],
+            f"{self.external_url}/#alerts" if self.external_url else "",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,6 +147,13 @@ class Notification:
             str(d["rules_version"]),
             str(d.get("external_url", "")),
         )
+
+
+def _line(a: AlertView) -> str:
+    """One alert in a digest: its one-line summary and where to read the rest."""
+    summary = a.annotations.get("summary") or a.annotations.get("description", "").split("\n", 1)[0]
+    link = a.annotations.get("link", "")
+    return f"{summary} — {link}" if link else summary
 
 
 def group_labels(receiver: str, alert: Alert, settings: AlertSettings) -> dict[str, str]:
@@ -192,7 +200,8 @@ def notifications(
         resolved = alert.fingerprint in resolved_now and alert.state == "resolved"
         if alert.state != "firing" and not resolved:
             continue
-        muted = book.silenced_by(alert, now) is not None
+        # silenced, or explained by a firing alert that is notified itself (a silent source): not told
+        muted = book.silenced_by(alert, now) is not None or bool(alert.inhibited_by)
         for receiver in alert.receivers:
             labels = group_labels(receiver, alert, settings)
             key = group_key(labels)

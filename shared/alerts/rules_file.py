@@ -17,10 +17,12 @@ from shared.alerts.model import (
     KINDS,
     OWNER,
     RESERVED_LABELS,
+    RULE_GROUP_LABELS,
     SEVERITIES,
     AlertRule,
     AlertRules,
     AlertSettings,
+    AlertSource,
     BelowTarget,
     GoalAtRisk,
     Hold,
@@ -28,6 +30,7 @@ from shared.alerts.model import (
     OffTrajectory,
     Params,
     Selector,
+    SourceSilent,
     Stale,
     SuddenDrop,
 )
@@ -50,7 +53,7 @@ from shared.rules.source import Node
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ROOT_KEYS = {"kind", "settings", "rules", "note"}
+_ROOT_KEYS = {"kind", "settings", "rules", "sources", "note"}
 _SETTINGS_KEYS = {"repeat_interval", "group_by", "copy_dti_department", "keep_resolved"}
 _RULE_KEYS = {
     "name",
@@ -63,12 +66,14 @@ _RULE_KEYS = {
     "params",
     "labels",
     "annotations",
+    "group_by",
     "note",
 }
 _PARAM_KEYS: dict[str, set[str]] = {
     "below_target": {"margin"},
     "off_trajectory": {"tolerance"},
-    "stale": {"max_age"},
+    "stale": {"max_age", "reports", "peers"},
+    "source_silent": {"silence"},
     "sudden_drop": {"drop", "window", "measure"},
     "goal_at_risk": {"baseline", "tolerance", "min_coverage"},
 }
@@ -105,6 +110,7 @@ def parse_alerts(
     before = len(problems.items)
     check_keys(root, _ROOT_KEYS, problems, "alerts")
     settings = _settings(root.get("settings"), ctx)
+    sources = _sources(root.get("sources"), ctx)
     rules: list[AlertRule] = []
     seen: dict[str, Location] = {}
     rnode = req(root, "rules", problems, "alerts")
@@ -116,7 +122,53 @@ def parse_alerts(
                 rules.append(rule)
     if len(problems.items) > before:
         return None
-    return AlertRules(settings, tuple(rules), file)
+    return AlertRules(settings, tuple(rules), file, sources)
+
+
+def _sources(node: Node | None, ctx: _Ctx) -> dict[str, AlertSource]:
+    """`sources:`: code -> {name, name_en, owner, silence}; codes are the catalogue's sources."""
+    out: dict[str, AlertSource] = {}
+    if node is None or not expect_map(node, ctx.p, "sources"):
+        return out
+    for key, body in node.items():
+        code = str(key)
+        if ctx.catalog is not None and code not in ctx.catalog.sources:
+            known = ", ".join(sorted(ctx.catalog.sources))
+            ctx.p.add(node.key_loc(key), f"sources: unknown source '{code}' (the catalogue's sources: {known})")
+            continue
+        if not expect_map(body, ctx.p, f"source '{code}'"):
+            continue
+        check_keys(body, {"name", "name_en", "owner", "silence", "note"}, ctx.p, f"source '{code}'")
+        name = as_str(req(body, "name", ctx.p, f"source '{code}'"), ctx.p, "name")
+        name_en = as_str(body.get("name_en"), ctx.p, "name_en")
+        onode = req(body, "owner", ctx.p, f"source '{code}'")
+        owner = as_str(onode, ctx.p, "owner")
+        if owner is not None and onode is not None and ctx.catalog is not None and owner not in ctx.catalog.departments:
+            ctx.p.add(onode.loc, f"source '{code}': unknown department '{owner}'")
+            continue
+        silence = _duration(body.get("silence"), ctx.p, "silence", positive=True)
+        if name is None or owner is None:
+            continue
+        out[code] = AlertSource(code, name, name_en or name, owner, silence)
+    return out
+
+
+def _rule_group_by(node: Node | None, p: Problems) -> tuple[str, ...] | None:
+    if node is None or not expect_list(node, p, "group_by"):
+        return None
+    names: list[str] = []
+    for el in node.elements():
+        name = as_str(el, p, "group_by label")
+        if name is None:
+            continue
+        if name not in RULE_GROUP_LABELS:
+            p.add(
+                el.loc, f"group_by: cannot group a rule's alerts on '{name}' (allowed: {', '.join(RULE_GROUP_LABELS)})"
+            )
+            continue
+        if name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 # ---------------------------------------------------------------- settings
@@ -215,6 +267,7 @@ def _rule(el: Node, ctx: _Ctx, seen: dict[str, Location]) -> AlertRule | None:
     params = _params(el.get("params"), ctx, kind, what, el.loc) if kind is not None else None
     labels = _string_map(el.get("labels"), p, "labels", RESERVED_LABELS)
     annotations = _string_map(el.get("annotations"), p, "annotations", CORE_ANNOTATIONS)
+    group_by = _rule_group_by(el.get("group_by"), p)
     if kind == "goal_at_risk" and knode is not None:
         _check_goal(el, ctx, select, knode.loc)
     if len(p.items) > before or name is None or kind is None or params is None or hold is None or keep is None:
@@ -231,6 +284,7 @@ def _rule(el: Node, ctx: _Ctx, seen: dict[str, Location]) -> AlertRule | None:
         labels=labels,
         annotations=annotations,
         loc=el.loc,
+        group_by=group_by,
     )
 
 
@@ -351,7 +405,16 @@ def _params(node: Node | None, ctx: _Ctx, kind: str, what: str, rule_loc: Locati
     if k == "off_trajectory":
         return OffTrajectory(_share(body.get("tolerance"), p, "tolerance"))
     if k == "stale":
-        return Stale(_duration(body.get("max_age"), p, "max_age", positive=True))
+        reports = as_choice(body.get("reports"), ("all", "periodic", "continuous"), p, "reports") or "all"
+        peers = _share(body.get("peers"), p, "peers")
+        return Stale(
+            _duration(body.get("max_age"), p, "max_age", positive=True),
+            reports,  # type: ignore[arg-type]  # as_choice checked it
+            0.5 if peers is None else peers,
+        )
+    if k == "source_silent":
+        silence = _duration(body.get("silence"), p, "silence", positive=True)
+        return SourceSilent() if silence is None else SourceSilent(silence)
     if k == "sudden_drop":
         if node is None:
             p.add(rule_loc, f"{what}: sudden_drop needs params, e.g. {{drop: 20%, window: 7d}}")

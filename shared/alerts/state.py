@@ -127,6 +127,8 @@ class Alert:
     ends_at: datetime | None = None  # when it resolved
     ack: Ack | None = None
     history: list[Transition] = field(default_factory=list)
+    members: list[dict[str, str]] | None = None  # a grouped rule's alert: what it lists, worst first
+    inhibited_by: list[str] = field(default_factory=list)  # firing alerts that explain it (a silent source)
 
     def record(self, t: Transition) -> None:
         self.history.append(t)
@@ -150,6 +152,8 @@ class Alert:
             "ends_at": _dt(self.ends_at),
             "ack": None if self.ack is None else self.ack.to_dict(),
             "history": [t.to_dict() for t in self.history],
+            "members": None if self.members is None else [dict(m) for m in self.members],
+            "inhibited_by": list(self.inhibited_by),
         }
 
     @classmethod
@@ -172,6 +176,10 @@ class Alert:
             ends_at=_parse_dt(d.get("ends_at")),
             ack=None if ack is None else Ack.from_dict(ack),
             history=[Transition.from_dict(t) for t in d.get("history", [])],
+            members=None
+            if d.get("members") is None
+            else [{str(k): str(v) for k, v in dict(m).items()} for m in d["members"]],
+            inhibited_by=[str(f) for f in d.get("inhibited_by", [])],
         )
 
 

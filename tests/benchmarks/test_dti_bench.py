@@ -22,6 +22,7 @@ EXPECTED = {
     "scoring.rss_mb.10000",
     "alerts.round_s.1000",
     "alerts.first_round_s.1000",
+    "alerts.changed_round_s.1000",
     "ingest.events_per_s",
     "latency.load_events_per_s",
     "latency.p50_ms",

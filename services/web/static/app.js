@@ -58,6 +58,12 @@
       noAlertsHint: "Không có cảnh báo nào đang hoạt động.",
       alertsError: "Không tải được danh sách cảnh báo.",
       since: "từ {t}",
+      alertsMore: "và {n} cảnh báo khác (xem /v1/alerts)",
+      alertUnits: "{n} đơn vị",
+      alertFrameworks: "Bộ chỉ số",
+      alertInhibited: "do hệ thống nguồn không gửi số liệu (không gửi thông báo riêng)",
+      alertsBySeverity: "Theo mức độ",
+      alertsByDept: "Theo đơn vị nhận",
       gaps: "Điểm có thể tăng thêm, theo sở ngành",
       gapsHint: "Số điểm DTI tăng thêm nếu từng chỉ số đạt mục tiêu.",
       noGaps: "Mọi chỉ số đã đạt mục tiêu.",
@@ -137,6 +143,12 @@
       noAlertsHint: "No alert is firing.",
       alertsError: "Could not load the alerts.",
       since: "since {t}",
+      alertsMore: "and {n} more (see /v1/alerts)",
+      alertUnits: "{n} units",
+      alertFrameworks: "Framework",
+      alertInhibited: "explained by a silent source system (not notified on its own)",
+      alertsBySeverity: "By severity",
+      alertsByDept: "By receiver",
       gaps: "Points to gain, by department",
       gapsHint: "DTI points gained if each indicator reached its target.",
       noGaps: "Every indicator meets its target.",
@@ -523,14 +535,21 @@
     return { tree, trend };
   }
 
+  const ALERTS_SHOWN = 20; // the most important firing alerts; counts cover them all
+
   async function fetchAlerts() {
+    // filtered and paged on the server (most important first), gzip on the wire; the server's ETag lets the
+    // browser revalidate a poll that brings nothing new (304, no body)
     try {
-      const body = await getJson("/v1/alerts");
+      const url = `/v1/alerts?status=firing&limit=${ALERTS_SHOWN}`;
+      const r = await window.fetch(url, { headers: { Accept: "application/json" }, cache: "no-cache" });
+      if (!r.ok) throw new HttpError(r.status, url);
+      const body = await r.json();
       const list = Array.isArray(body) ? body : body.alerts || [];
-      return { state: "ok", alerts: list.filter((a) => !a.status || a.status === "firing") };
+      return { state: "ok", alerts: list, total: body.total ?? list.length, counts: body.counts || {} };
     } catch (e) {
-      if (e instanceof HttpError && e.status === 404) return { state: "none", alerts: [] };
-      return { state: "error", alerts: [] };
+      if (e instanceof HttpError && e.status === 404) return { state: "none", alerts: [], total: 0, counts: {} };
+      return { state: "error", alerts: [], total: 0, counts: {} };
     }
   }
 
@@ -1039,10 +1058,28 @@
 
   const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 
+  function alertHalf(text) {
+    // DTI Monitor's texts are "Vietnamese / English": show the half of the language chosen
+    const both = (text || "").split(" / ");
+    return both.length === 2 ? both[state.lang === "en" ? 1 : 0] : text || "";
+  }
+
+  function alertCounts(counts) {
+    const sev = Object.entries(counts.by_severity || {}).sort((a, b) => (SEVERITY_ORDER[a[0]] ?? 9) - (SEVERITY_ORDER[b[0]] ?? 9));
+    const dep = Object.entries(counts.by_department || {}).sort((a, b) => b[1] - a[1]);
+    return h(
+      "div",
+      { class: "alert-counts" },
+      h("p", { class: "small" }, `${t("alertsBySeverity")}: `, sev.map(([k, n], i) => h("span", { class: `badge sev-badge sev-${k}`, "data-severity": k }, `${t("severity." + k)} ${n}`, i < sev.length - 1 ? " " : ""))),
+      h("p", { class: "small muted" }, `${t("alertsByDept")}: `, dep.map(([k, n]) => `${deptName(k)} ${n}`).join(" · "))
+    );
+  }
+
   function renderAlerts(result) {
     const box = $("alerts");
+    const total = result.total ?? result.alerts.length;
     box.dataset.state = result.state === "ok" ? (result.alerts.length ? "list" : "none") : result.state;
-    box.dataset.count = String(result.alerts.length);
+    box.dataset.count = String(total);
     if (result.state === "error") {
       replaceContent(box, h("p", { class: "muted" }, t("alertsError")));
       return;
@@ -1054,11 +1091,11 @@
       );
       return;
     }
-    const alerts = [...result.alerts].sort(
-      (a, b) => (SEVERITY_ORDER[a.severity || (a.labels || {}).severity] ?? 9) - (SEVERITY_ORDER[b.severity || (b.labels || {}).severity] ?? 9) || String(b.startsAt || "").localeCompare(String(a.startsAt || ""))
-    );
-    replaceContent(
-      box,
+    // the server sends the most important first (severity, notified before inhibited, most units)
+    const alerts = result.alerts.slice(0, ALERTS_SHOWN);
+    const en = state.lang === "en";
+    const parts = [
+      alertCounts(result.counts || {}),
       h(
         "ul",
         { class: "alerts" },
@@ -1066,23 +1103,36 @@
           const labels = a.labels || {};
           const ann = a.annotations || {};
           const sev = a.severity || labels.severity || "info";
-          // DTI Monitor's summary is "Vietnamese / English": show the half of the language chosen
-          const both = (ann.summary || "").split(" / ");
-          const fromBoth = both.length === 2 ? both[state.lang === "en" ? 1 : 0] : ann.summary;
-          const summary = (state.lang === "en" ? ann.summary_en : ann.summary_vi) || fromBoth || labels.alertname || "";
-          const facts = ["org_unit", "indicator", "department", "period"]
-            .filter((k) => labels[k])
-            .map((k) => h("span", { class: "fact" }, `${t("labels." + k)}: `, h("strong", null, k === "org_unit" ? unitName(labels[k]) : k === "department" ? deptName(labels[k]) : labels[k])));
+          const summary = (en ? ann.summary_en : ann.summary_vi) || alertHalf(ann.summary) || "";
+          const members = a.members || [];
+          const facts = [];
+          if (members.length || a.members_total) facts.push(h("span", { class: "fact" }, t("alertUnits", { n: ann.units || a.members_total })));
+          else if (labels.org_unit && labels.org_unit !== "*") facts.push(h("span", { class: "fact" }, `${t("labels.org_unit")}: `, h("strong", null, unitName(labels.org_unit))));
+          if (labels.department && labels.department.indexOf(",") < 0 && labels.department !== "*") facts.push(h("span", { class: "fact" }, `${t("labels.department")}: `, h("strong", null, deptName(labels.department))));
+          if (labels.period) facts.push(h("span", { class: "fact" }, `${t("labels.period")}: `, h("strong", null, labels.period)));
+          const fws = ann.frameworks || labels.framework;
+          if (fws) {
+            // framework names, not codes
+            const names = fws.split(/,\s*/).filter(Boolean).map((c) => { const f = fwInfo(c); return (en && f.name_en) || f.name; });
+            facts.push(h("span", { class: "fact" }, `${t("alertFrameworks")}: `, h("strong", null, names.join(" · "))));
+          }
+          const startedAt = a.starts_at || a.startsAt;
+          if (startedAt) facts.push(h("span", { class: "fact muted" }, t("since", { t: fmtDate(startedAt) })));
+          const link = ann.link && !/\/v1\//.test(ann.link) ? ann.link : null;
           return h(
             "li",
-            { class: `alert sev-${sev}`, "data-severity": sev, "data-org-unit": labels.org_unit || "", "data-indicator": labels.indicator || "" },
+            { class: `alert sev-${sev}`, "data-severity": sev, "data-org-unit": labels.org_unit || "", "data-indicator": labels.indicator || "", "data-fingerprint": a.fingerprint || "" },
             h("span", { class: `badge sev-badge sev-${sev}` }, t("severity." + sev)),
-            h("p", { class: "alert-summary" }, summary),
-            h("p", { class: "alert-facts" }, facts, a.startsAt ? h("span", { class: "fact muted" }, t("since", { t: fmtDate(a.startsAt) })) : null)
+            h("p", { class: "alert-summary" }, link ? h("a", { href: link }, summary) : summary),
+            members.length ? h("ul", { class: "alert-members small" }, [...new Map(members.map((m) => [`${m.org_unit}|${m.vi}`, m])).values()].slice(0, 3).map((m) => h("li", null, en ? m.en || m.vi : m.vi))) : null,
+            a.inhibited_by && a.inhibited_by.length ? h("p", { class: "small muted" }, t("alertInhibited")) : null,
+            h("p", { class: "alert-facts" }, facts)
           );
         })
-      )
-    );
+      ),
+    ];
+    if (total > alerts.length) parts.push(h("p", { class: "muted small" }, t("alertsMore", { n: total - alerts.length })));
+    replaceContent(box, ...parts);
   }
 
   const GAPS_SHOWN = 5; // per department; the rest behind a disclosure

@@ -41,6 +41,7 @@ def test_webhook_payload_shape(mini_rules: RuleSet) -> None:
         "framework": "mini",
         "indicator": "A2",
         "kind": "below_target",
+        "measure": "work.records_online+work.records_total",
         "period": "2025",
         "severity": "critical",
         "team": "egov",
@@ -51,7 +52,7 @@ def test_webhook_payload_shape(mini_rules: RuleSet) -> None:
     # T0 is 09:30 in Lai Châu (UTC+7): 02:30 UTC
     assert first["status"] == "firing" and first["startsAt"] == "2025-03-14T02:30:00Z"
     assert first["endsAt"] == "0001-01-01T00:00:00Z"
-    assert first["generatorURL"].startswith("http://dti.test/v1/scores?org_unit=")
+    assert first["generatorURL"].startswith("http://dti.test/?unit=")
     assert len(first["fingerprint"]) == 16 and first["labels"]["alertname"] == "work_online_low"
     short = webhook_payload(vp, max_alerts=1)
     assert (len(short["alerts"]), short["truncatedAlerts"]) == (1, 1)

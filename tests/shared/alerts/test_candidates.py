@@ -35,6 +35,6 @@ def test_candidates_of_a_round(mini_rules: RuleSet) -> None:
         assert labels["alertname"] == c.rule.name and labels["org_unit"] == c.reading.org_unit
         assert c.receivers[0] == labels["department"]
         assert c.fact.id == c.fingerprint and c.fact.fields.keys() == c.fields.keys()
-        assert c.reading.link.startswith(f"{BASE}/v1/scores?org_unit=")
+        assert c.reading.link.startswith(f"{BASE}/?unit=")
     assert len({c.fingerprint for c in built.candidates}) == len(built.candidates)
     assert {"below_target", "stale"} <= kinds

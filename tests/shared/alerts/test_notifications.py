@@ -141,7 +141,7 @@ def test_messages_say_what_where_how_far_and_who_in_vietnamese_first(mini_rules:
     h.run(T0)
     d = h.alert("work_online_low", "A2", "P.D1").annotations["description"]
     vi, en = d.split("\n\n")
-    link = "http://dti.test/v1/scores?org_unit=P.D1&period=2025&framework=mini"
+    link = "http://dti.test/?unit=P.D1&period=2025&framework=mini&indicator=A2"  # the page, not raw JSON
     for part in (
         "[CẢNH BÁO]",
         "«Hồ sơ công việc trên mạng» (A2)",
@@ -166,4 +166,16 @@ def test_messages_say_what_where_how_far_and_who_in_vietnamese_first(mini_rules:
     notice = next(n for n in h.run(T0 + timedelta(days=1)).notifications if n.receiver == "VP")
     subject, body = notice.text()
     assert subject.startswith("[DTI] Văn phòng UBND: 2 cảnh báo, 0 đã khắc phục / ")
-    assert body.startswith("ĐANG CẢNH BÁO / FIRING") and link in body
+    assert body.startswith("ĐANG CẢNH BÁO / FIRING (2)") and link in body
+    assert len(body.splitlines()) == 3  # one line per alert, under the heading
+
+
+def test_numbers_read_as_vietnamese_write_them() -> None:
+    from shared.alerts.messages import fmt_en, fmt_vi, gap_vi
+
+    assert fmt_vi(0.66, "number") == "0,66" and fmt_en(0.66, "number") == "0.66"
+    assert fmt_vi(0.494362, "number") == "0,494"  # sensible rounding, not 0,494362
+    assert fmt_vi(0.4286, "percent") == "42,9%" and fmt_en(0.4286, "percent") == "42.9%"
+    assert fmt_vi(12345, "count") == "12.345" and fmt_en(12345, "count") == "12,345"
+    assert (fmt_vi(0, "yes_no"), fmt_vi(1, "yes_no"), fmt_en(1, "yes_no")) == ("Không", "Có", "Yes")
+    assert gap_vi(0.1, "percent") == "10 điểm phần trăm"

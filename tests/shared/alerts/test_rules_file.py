@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -95,7 +96,8 @@ rules:
             "{name: low, kind: below_targt}",
             "below_targt",
             None,
-            "kind must be one of below_target, off_trajectory, stale, sudden_drop, goal_at_risk, got 'below_targt'",
+            "kind must be one of below_target, off_trajectory, stale, sudden_drop, goal_at_risk, source_silent, "
+            "got 'below_targt'",
         ),
         (
             "{name: low, kind: below_target, severity: high}",
@@ -155,8 +157,8 @@ rules:
             "{name: low, kind: below_target, taget: 80%}",
             "taget",
             None,
-            "alert rule: unknown key 'taget' (allowed: annotations, for, keep_firing_for, kind, labels, match, "
-            "name, note, params, receiver, severity)",
+            "alert rule: unknown key 'taget' (allowed: annotations, for, group_by, keep_firing_for, kind, labels, "
+            "match, name, note, params, receiver, severity)",
         ),
         (
             "{name: low, kind: below_target, params: {margin: 5}}",
@@ -292,15 +294,42 @@ def test_alone_without_a_manifest_only_the_structure_is_checked(tmp_path: Path) 
     assert len(out) == 1 and "severity must be one of" in out[0]  # A9 cannot be checked here
 
 
-def test_the_province_alerts_file_is_valid_under_either_org_tree(mini_rules: RuleSet) -> None:
+def test_the_province_alerts_file_is_valid_under_either_org_tree(mini_rules: RuleSet, province_rules: RuleSet) -> None:
     """rules/alerts.yaml names no indicator, framework or district level, so any rule set with a goal and a
-    `province` level takes it — before and after the 2025 reform."""
+    `province` level takes it — before and after the 2025 reform. Its `sources:` name the province's
+    catalogue (systems and departments): checked against it, and left out for the mini fixture."""
     text = (Path(__file__).resolve().parents[3] / "rules" / "alerts.yaml").read_text(encoding="utf-8")
-    alerts = with_alerts(with_goal(mini_rules), text).alerts
+    without_sources = re.sub(r"(?ms)^sources:\n.*?(?=^settings:)", "", text)
+    assert without_sources != text
+    alerts = with_alerts(with_goal(mini_rules), without_sources).alerts
     assert alerts is not None and {r.kind for r in alerts.rules} == {
         "below_target",
         "off_trajectory",
         "stale",
         "sudden_drop",
         "goal_at_risk",
+        "source_silent",
     }
+    province = with_alerts(province_rules, text).alerts
+    assert province is not None
+    assert sorted(province.sources) == ["egov-portal", "eoffice", "lgsp", "payment", "reporting"]
+    assert province.sources["lgsp"].silence == timedelta(days=3)
+
+
+def test_sources_and_group_by_mistakes(rules_dir: Path) -> None:
+    text = (
+        "kind: alerts\n"
+        "sources:\n"
+        "  lgsp: {name: LGSP, owner: NOBODY, silence: 3d}\n"
+        "  radio: {name: Đài, owner: VP}\n"
+        "rules:\n"
+        "  - {name: low, kind: below_target, group_by: [measure, colour]}\n"
+    )
+    path, problems = check(rules_dir, text)
+    assert problems == [
+        f"{path}:{at(text, 'NOBODY')}: source 'lgsp': unknown department 'NOBODY'",
+        f"{path}:{at(text, 'radio')}: sources: unknown source 'radio' "
+        "(the catalogue's sources: department, eoffice, lgsp)",
+        f"{path}:{at(text, 'colour')}: group_by: cannot group a rule's alerts on 'colour' (allowed: framework, "
+        "indicator, measure, org_unit, level, period, department, subject)",
+    ]
