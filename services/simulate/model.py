@@ -19,11 +19,13 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from services.simulate import profile as P
 from services.simulate.rhythm import DAY, ICT, weekly_means
 from shared.periods import Period
-from shared.rules.model import Latest, PerCapita, Ratio, RuleSet, ShareOfUnits, Sum
+from shared.rules.formulas import Reads
+from shared.rules.model import RuleSet, ShareOfUnits
 from shared.scoring.engine import MetricEvent, ScoringEngine
 
 BASELINE_DTI = P.BASELINE_DTI
@@ -373,15 +375,22 @@ def fallback_spec(rules: RuleSet, metric: str) -> P.MetricSpec | None:
                 continue
             top = next(iter(ind.targets.values()), ())
             last = top[-1][1] if top else 1.0
-            if isinstance(f, ShareOfUnits):
-                return P.MetricSpec(P.YesNo(0.1, 0.8), "department")
-            if isinstance(f, Ratio):
-                if metric == f.denominator:
-                    return P.MetricSpec(P.Size(100), "department")
-                return P.MetricSpec(P.Share(f.denominator, P.Span(0.0, min(1.0, last / f.scale))), "department")
-            if isinstance(f, PerCapita):
-                return P.MetricSpec(P.PerHead(f.per, P.Span(0.0, last / f.scale)), "department")
-            if isinstance(f, Latest | Sum):
-                hi = last / f.scale if f.scale else last
-                return P.MetricSpec(P.Level(P.Span(0.0, hi), 2 if not math.isclose(hi, round(hi)) else 0), "department")
+            return _spec(f.reads(metric, last))
     return None
+
+
+def _spec(reads: Reads) -> P.MetricSpec:
+    """The profile's model of a metric from what the formula reading it needs it to show (its inverse)."""
+    match reads.shape:
+        case "flag":
+            return P.MetricSpec(P.YesNo(0.1, 0.8), "department")
+        case "size":
+            return P.MetricSpec(P.Size(100), "department")
+        case "share_of":
+            return P.MetricSpec(P.Share(reads.of, P.Span(0.0, reads.high)), "department")
+        case "per_head":
+            per: Literal["population", "households"] = "households" if reads.of == "households" else "population"
+            return P.MetricSpec(P.PerHead(per, P.Span(0.0, reads.high)), "department")
+        case _:
+            hi = reads.high
+            return P.MetricSpec(P.Level(P.Span(0.0, hi), 2 if not math.isclose(hi, round(hi)) else 0), "department")

@@ -2,57 +2,17 @@
 
 from __future__ import annotations
 
-from shared.rules.model import (
-    Curve,
-    Formula,
-    Framework,
-    Indicator,
-    Latest,
-    Linear,
-    PerCapita,
-    Ratio,
-    RatioToTarget,
-    RuleSet,
-    ShareOfUnits,
-    Steps,
-    Sum,
-)
+from shared.rules.model import Curve, Formula, Framework, Indicator, RuleSet
+from shared.rules.quantities import fmt_value as fmt_value
 from shared.scoring.targets import target_for
 
 
-def fmt_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    if unit == "percent":
-        return f"{value * 100:.4g}%"
-    return f"{value:.6g}"
-
-
 def describe_formula(f: Formula) -> str:
-    if isinstance(f, Ratio):
-        s = f"{f.numerator} / {f.denominator}"
-    elif isinstance(f, Sum):
-        s = " + ".join(f.terms)
-    elif isinstance(f, Latest):
-        s = f"latest({f.metric})"
-    elif isinstance(f, PerCapita):
-        s = f"{f.metric} / {f.per}"
-    else:
-        assert isinstance(f, ShareOfUnits)
-        s = f"share of {f.level} units with {f.metric} {f.op} {f.threshold:g}"
-    return s if f.scale == 1.0 else f"({s}) × {f.scale:g}"
+    return f.describe()
 
 
 def describe_curve(c: Curve, unit: str) -> str:
-    if isinstance(c, Linear):
-        return f"linear from {fmt_value(c.floor, unit)} (score 0) to the target (score 1) / tuyến tính"
-    if isinstance(c, RatioToTarget):
-        return "value ÷ target, capped at 1 / tỷ lệ so với chỉ tiêu"
-    if isinstance(c, Steps):
-        word = "≤" if c.upper_bounds else "≥"
-        bands = ", ".join(f"{word} {fmt_value(b, unit)} → {s:g}" for b, s in c.bands)
-        return f"steps / bậc thang: {bands}"
-    return "yes/no / có-không"
+    return c.describe(unit)
 
 
 def explain_indicator(rs: RuleSet, fw: Framework, ind: Indicator) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.rules.curves import CURVES, Curve
 from shared.rules.fields import (
     as_bool,
     as_choice,
@@ -21,29 +22,21 @@ from shared.rules.fields import (
     expect_map,
     req,
 )
+from shared.rules.formulas import FORMULAS, Formula, formula_keys
 from shared.rules.model import (
     Baseline,
     Catalog,
     Composite,
-    Curve,
-    Formula,
     Framework,
     Goal,
     Indicator,
-    Latest,
-    Linear,
     MainIndicator,
     OrgTree,
-    PerCapita,
-    Ratio,
-    RatioToTarget,
     Reporting,
-    ShareOfUnits,
-    Steps,
-    Sum,
-    YesNo,
 )
+from shared.rules.parse_context import ParseContext
 from shared.rules.problems import Location, Problems
+from shared.rules.quantities import fmt_number
 from shared.rules.source import Node
 
 _EPS = 1e-9
@@ -85,45 +78,9 @@ _INDICATOR_KEYS = {
     "note",
     "source",
 }
-_FORMULA_KINDS = ("ratio", "sum", "latest", "per_capita", "share_of_units")
-_CURVES = ("linear", "ratio", "steps", "yes_no")
 
 
-class _Ctx:
-    def __init__(self, problems: Problems, catalog: Catalog | None, tree: OrgTree | None) -> None:
-        self.p = problems
-        self.catalog = catalog
-        self.tree = tree
-        self.years: tuple[int, int] | None = None  # the framework's `years`, once read
-
-    def metric(self, node: Node | None, what: str) -> str | None:
-        code = as_str(node, self.p, what)
-        if code is None or node is None:
-            return None
-        if self.catalog is not None and code not in self.catalog.metrics:
-            self.p.add(node.loc, f"{what}: unknown metric '{code}'")
-        return code
-
-    def department(self, node: Node | None, what: str) -> str | None:
-        code = as_str(node, self.p, what)
-        if code is None or node is None:
-            return None
-        if self.catalog is not None and code not in self.catalog.departments:
-            self.p.add(node.loc, f"{what}: unknown department '{code}'")
-        return code
-
-    def former(self, lv: str) -> bool:
-        """A level the org tree lists as removed by a reform: named by older frameworks, silently skipped."""
-        return self.tree is not None and lv in self.tree.former_levels
-
-    def level(self, node: Node | None, what: str) -> str | None:
-        lv = as_str(node, self.p, what)
-        if lv is None or node is None or self.former(lv):
-            return None
-        if self.tree is not None and lv not in self.tree.levels:
-            self.p.add(node.loc, f"{what}: unknown level '{lv}' (levels: {', '.join(self.tree.levels)})")
-            return None
-        return lv
+_Ctx = ParseContext
 
 
 def parse_framework(
@@ -269,8 +226,7 @@ def parse_framework(
     )
 
 
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+_fmt = fmt_number
 
 
 def _years(root: Node, problems: Problems) -> tuple[int, int] | None:
@@ -438,14 +394,8 @@ def _indicator(
     reporting = _reporting(el.get("reporting"), p)
     tnode = el.get("tolerance")
     tol = as_quantity(tnode, True, p, "tolerance") if tnode is not None else default_tol
-    if isinstance(formula, ShareOfUnits) and ctx.tree is not None:
-        lv_order = ctx.tree.levels
-        for lv in levels:
-            if lv_order.index(lv) >= lv_order.index(formula.level):
-                p.add(
-                    el.get("levels").loc if el.get("levels") else el.loc,  # type: ignore[union-attr]
-                    f"{what}: a share of '{formula.level}' units cannot be scored at level '{lv}'",
-                )
+    if formula is not None:
+        formula.check_levels(what, levels, ctx, el.get("levels") or el)
     if (
         code is None
         or main is None
@@ -479,10 +429,6 @@ def _indicator(
     )
 
 
-def _show(q: float, unit: str) -> str:
-    return f"{q * 100:g}%" if unit == "percent" else _fmt(q)
-
-
 def _check_against_targets(
     el: Node,
     ctx: _Ctx,
@@ -506,22 +452,8 @@ def _check_against_targets(
             f"runs from the baseline (31 December of its year) to the targets; write an earlier baseline year",
         )
     cnode = el.get("curve")
-    fnode = cnode.get("floor") if cnode is not None else None
-    if isinstance(curve, Linear) and fnode is not None:
-        if direction == "higher" and curve.floor >= min(values):
-            ctx.p.add(
-                fnode.loc,
-                f"floor {_show(curve.floor, unit)} is not below the lowest target {_show(min(values), unit)}: the "
-                f"floor is the value that scores 0 and the target the one that scores 1; write a floor below "
-                f"{_show(min(values), unit)}",
-            )
-        elif direction == "lower" and curve.floor <= max(values):
-            ctx.p.add(
-                fnode.loc,
-                f"floor {_show(curve.floor, unit)} is not above the highest target {_show(max(values), unit)}: on a "
-                f"lower-is-better indicator the floor is the value that scores 0 (the worst); write a floor above "
-                f"{_show(max(values), unit)}",
-            )
+    if curve is not None and cnode is not None:
+        curve.check_targets(cnode, values, direction, unit == "percent", ctx.p)
 
 
 def _levels(node: Node | None, ctx: _Ctx) -> frozenset[str]:
@@ -541,59 +473,16 @@ def _formula(node: Node | None, ctx: _Ctx, percent: bool) -> Formula | None:
     p = ctx.p
     if node is None or not expect_map(node, p, "formula"):
         return None
-    kinds = [k for k, _ in node.items() if k in _FORMULA_KINDS]
-    check_keys(node, {*_FORMULA_KINDS, "scale"}, p, "formula")
+    known = formula_keys()
+    kinds = [k for k, _ in node.items() if k in FORMULAS]
+    check_keys(node, {*known, "scale"}, p, "formula")
     if len(kinds) != 1:
-        p.add(node.loc, f"formula must have exactly one of {', '.join(_FORMULA_KINDS)}")
+        p.add(node.loc, f"formula must have exactly one of {', '.join(known)}")
         return None
     scale = as_number(node.get("scale"), p, "scale")
-    scale = 1.0 if scale is None else scale
-    kind = kinds[0]
-    body = node.get(kind)
+    body = node.get(kinds[0])
     assert body is not None
-    if kind == "ratio":
-        if not expect_map(body, p, "ratio"):
-            return None
-        check_keys(body, {"numerator", "denominator"}, p, "ratio")
-        num = ctx.metric(req(body, "numerator", p, "ratio"), "numerator")
-        dnode = req(body, "denominator", p, "ratio")
-        den = ctx.metric(dnode, "denominator")
-        if num is not None and num == den and dnode is not None:
-            p.add(
-                dnode.loc,
-                f"ratio of '{num}' to itself is always 1: the denominator is the total the numerator is part of",
-            )
-            return None
-        return Ratio(num, den, scale) if num and den else None
-    if kind == "sum":
-        if not expect_list(body, p, "sum"):
-            return None
-        terms = [ctx.metric(el, "sum term") for el in body.elements()]
-        if not terms:
-            p.add(body.loc, "sum needs at least one metric")
-        return Sum(tuple(t for t in terms if t), scale) if terms and all(terms) else None
-    if kind == "latest":
-        m = ctx.metric(body, "latest")
-        return Latest(m, scale) if m else None
-    if kind == "per_capita":
-        if not expect_map(body, p, "per_capita"):
-            return None
-        check_keys(body, {"metric", "per", "scale"}, p, "per_capita")
-        m = ctx.metric(req(body, "metric", p, "per_capita"), "metric")
-        per = as_choice(req(body, "per", p, "per_capita"), ("population", "households"), p, "per")
-        inner = as_number(body.get("scale"), p, "scale")
-        return PerCapita(m, per, scale * (1.0 if inner is None else inner)) if m and per else None  # type: ignore[arg-type]
-    # share_of_units
-    if not expect_map(body, p, "share_of_units"):
-        return None
-    check_keys(body, {"level", "metric", "op", "threshold"}, p, "share_of_units")
-    lv = ctx.level(req(body, "level", p, "share_of_units"), "level")
-    m = ctx.metric(req(body, "metric", p, "share_of_units"), "metric")
-    op = as_choice(body.get("op"), (">=", ">", "<=", "<", "=="), p, "op") or ">="
-    thr = as_number(req(body, "threshold", p, "share_of_units"), p, "threshold")
-    if lv is None or m is None or thr is None:
-        return None
-    return ShareOfUnits(lv, m, op, thr, scale)  # type: ignore[arg-type]
+    return FORMULAS[kinds[0]].parse(body, ctx, 1.0 if scale is None else scale)
 
 
 def _year_map(node: Node, ctx: _Ctx, percent: bool, what: str, direction: str) -> tuple[tuple[int, float], ...] | None:
@@ -714,92 +603,11 @@ def _curve(node: Node | None, ctx: _Ctx, percent: bool, direction: str = "higher
     ctype = as_str(tnode, p, "curve type")
     if ctype is None or tnode is None:
         return None
-    if ctype not in _CURVES:
-        p.add(tnode.loc, f"unknown curve type '{ctype}' (known: {', '.join(_CURVES)})")
+    kind = CURVES.get(ctype)
+    if kind is None:
+        p.add(tnode.loc, f"unknown curve type '{ctype}' (known: {', '.join(sorted(CURVES))})")
         return None
-    if ctype == "linear":
-        check_keys(node, {"type", "floor"}, p, "linear curve")
-        floor = as_quantity(req(node, "floor", p, "linear curve"), percent, p, "floor")
-        return None if floor is None else Linear(floor)
-    if ctype == "ratio":
-        check_keys(node, {"type"}, p, "ratio curve")
-        return RatioToTarget()
-    if ctype == "yes_no":
-        check_keys(node, {"type"}, p, "yes/no curve")
-        return YesNo()
-    check_keys(node, {"type", "bands"}, p, "steps curve")
-    bnode = req(node, "bands", p, "steps curve")
-    if not expect_list(bnode, p, "bands"):
-        return None
-    assert bnode is not None
-    bands: list[tuple[float, float, Node]] = []
-    kinds: set[str] = set()
-    for el in bnode.elements():
-        if not expect_map(el, p, "band"):
-            continue
-        check_keys(el, {"min", "max", "score"}, p, "band")
-        bound_key = "min" if el.has("min") else "max" if el.has("max") else None
-        if bound_key is None:
-            p.add(el.loc, "band needs 'min' (higher is better) or 'max' (lower is better)")
-            continue
-        kinds.add(bound_key)
-        bound = as_quantity(el.get(bound_key), percent, p, bound_key)
-        snode = req(el, "score", p, "band")
-        score = as_number(snode, p, "score")
-        if score is not None and snode is not None and not 0.0 <= score <= 1.0:
-            p.add(snode.loc, "band score must lie between 0 and 1")
-            continue
-        if bound is not None and score is not None:
-            bands.append((bound, score, el))
-    if len(kinds) > 1:
-        p.add(bnode.loc, "bands must all use 'min' or all use 'max'")
-        return None
-    if not bands:
-        p.add(bnode.loc, "steps curve needs at least one band")
-        return None
-    upper = kinds == {"max"}
-    want = "lower" if upper else "higher"
-    if direction != want:
-        key, other = ("max", "min") if upper else ("min", "max")
-        p.add(
-            bnode.loc,
-            f"bands with '{key}:' score a {want}-is-better value, but the indicator is {direction}-is-better: "
-            f"write the bands with '{other}:' (or set `direction: {want}`)",
-        )
-        return None
-    if not _bands_in_order(bands, upper, percent, p):
-        return None
-    return Steps(tuple((b, sc) for b, sc, _ in bands), upper)
-
-
-def _bands_in_order(bands: list[tuple[float, float, Node]], upper: bool, percent: bool, p: Problems) -> bool:
-    """Bands are read from the best down, as written: a listed order that differs, or a better value that
-    scores less, is a slip the analyst must see (sorting them silently would hide it)."""
-    key = "max" if upper else "min"
-    show = (lambda q: f"{q * 100:g}%") if percent else _fmt
-    ok = True
-    for (b0, s0, _n0), (b1, s1, n1) in zip(bands, bands[1:], strict=False):
-        if b1 == b0:
-            p.add(n1.loc, f"two bands share {key} {show(b1)}: each band needs its own bound")
-            ok = False
-        elif (b1 < b0) == upper:
-            order = "lowest up" if upper else "highest down"
-            p.add(
-                n1.loc,
-                f"band {{{key}: {show(b1)}}} is listed after {{{key}: {show(b0)}}}: list '{key}' bands from the "
-                f"{order}, the best band first",
-            )
-            ok = False
-        elif s1 > s0:
-            worse = "higher" if upper else "lower"
-            p.add(
-                n1.loc,
-                f"band {{{key}: {show(b1)}}} scores {_fmt(s1)}, more than the better band {{{key}: {show(b0)}}} "
-                f"({_fmt(s0)}): a {worse} value cannot score more on a "
-                f"{'lower' if upper else 'higher'}-is-better indicator; swap the scores",
-            )
-            ok = False
-    return ok
+    return kind.parse(node, p, percent, direction)
 
 
 def _reporting(node: Node | None, p: Problems) -> Reporting:

@@ -6,6 +6,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.alerts.model import AlertRules  # depends on shared.rules.problems only: no import cycle
+from shared.rules.curves import Curve as Curve
+from shared.rules.curves import Linear as Linear
+from shared.rules.curves import Piecewise as Piecewise
+from shared.rules.curves import RatioToTarget as RatioToTarget
+from shared.rules.curves import Steps as Steps
+from shared.rules.curves import YesNo as YesNo
+from shared.rules.formulas import Formula as Formula
+from shared.rules.formulas import Latest as Latest
+from shared.rules.formulas import PerCapita as PerCapita
+from shared.rules.formulas import Ratio as Ratio
+from shared.rules.formulas import ShareOfUnits as ShareOfUnits
+from shared.rules.formulas import Sum as Sum
 from shared.rules.problems import Location
 
 MetricType = Literal["counter", "gauge"]
@@ -78,102 +90,8 @@ class Catalog:
     sources: dict[str, frozenset[str]]
 
 
-# ---------------------------------------------------------------- formulas
-@dataclass(frozen=True, slots=True)
-class Ratio:
-    numerator: str
-    denominator: str
-    scale: float = 1.0
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.numerator, self.denominator)
-
-
-@dataclass(frozen=True, slots=True)
-class Sum:
-    terms: tuple[str, ...]
-    scale: float = 1.0
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return self.terms
-
-
-@dataclass(frozen=True, slots=True)
-class Latest:
-    metric: str
-    scale: float = 1.0
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
-
-
-@dataclass(frozen=True, slots=True)
-class PerCapita:
-    metric: str
-    per: Literal["population", "households"]
-    scale: float = 1.0
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
-
-
-@dataclass(frozen=True, slots=True)
-class ShareOfUnits:
-    level: Level
-    metric: str
-    op: Literal[">=", ">", "<=", "<", "=="]
-    threshold: float
-    scale: float = 1.0
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
-
-    def meets(self, value: float) -> bool:
-        t = self.threshold
-        match self.op:
-            case ">=":
-                return value >= t
-            case ">":
-                return value > t
-            case "<=":
-                return value <= t
-            case "<":
-                return value < t
-            case _:
-                return value == t
-
-
-Formula = Ratio | Sum | Latest | PerCapita | ShareOfUnits
-
-
-# ---------------------------------------------------------------- curves
-@dataclass(frozen=True, slots=True)
-class Linear:
-    floor: float
-
-
-@dataclass(frozen=True, slots=True)
-class RatioToTarget:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Steps:
-    bands: tuple[tuple[float, float], ...]  # (bound, score); min bounds high to low, or max bounds low to high
-    upper_bounds: bool  # True: bands use `max:` (lower is better)
-
-
-@dataclass(frozen=True, slots=True)
-class YesNo:
-    pass
-
-
-Curve = Linear | RatioToTarget | Steps | YesNo
+# ---------------------------------------------------------------- formulas and curves
+# one module per kind in shared/rules/formulas and shared/rules/curves; re-exported here for their users
 
 
 # ---------------------------------------------------------------- indicators and composites

@@ -77,6 +77,7 @@ class ScoringEngine:
             self._pos[u.index] = self._level_count.get(u.level, 0)
             self._level_count[u.level] = self._pos[u.index] + 1
         self._earned: dict[tuple[str, int, str], array[float]] = {}
+        self._values: dict[tuple[str, int, str], array[float]] = {}
         self._share_levels: dict[str, set[str]] = {}
         for cf in self.compiled.values():
             for metric, inds in cf.share_deps.items():
@@ -247,6 +248,19 @@ class ScoringEngine:
             a = self._earned[key] = array("d", [_NAN]) * (self._level_count.get(level, 0) * width)
         return a
 
+    def _value_row(self, cf: CompiledFramework, year: int, level: str) -> array[float]:
+        """The materialised indicator results' values, laid out as `_earned_row` (NaN: no value). For one
+        indicator at one unit, level and year a result is a function of its value when it has one (the
+        target, score, status follow from it), so equal values mean equal results: the incremental path
+        compares a new result with the kept one here, without reading the kept result object (cold in the
+        caches when there are many units)."""
+        key = (cf.fw.code, year, level)
+        a = self._values.get(key)
+        if a is None:
+            width = len(cf.level_plan(level).indicators)
+            a = self._values[key] = array("d", [_NAN]) * (self._level_count.get(level, 0) * width)
+        return a
+
     def _row(self, framework: str, year: int) -> list[UnitScore | None]:
         row = self._rows.get((framework, year))
         if row is None:
@@ -264,28 +278,45 @@ class ScoringEngine:
         evaluators = plan.evaluators
         store, unit, year = self.store, us.unit, us.year
         earned = self._earned_row(cf, year, level)
+        values = self._value_row(cf, year, level)
         base = self._pos[unit] * len(plan.indicators)
         slot = plan.slot
         for c in codes:
             new = evaluators[c](store, unit, year, 4, read)
-            if new != inds.get(c):
-                inds[c] = new
-                e = new.earned
-                earned[base + slot[c]] = _NAN if e is None else e
-                changed.add(c)
+            i = base + slot[c]
+            v = new.value
+            old = values[i]
+            if v is not None and old == old:  # both have a value (NaN: the kept result has none)
+                if v == old:
+                    continue  # the same value: the same result
+            elif new == inds.get(c):
+                continue
+            inds[c] = new
+            values[i] = _NAN if v is None else v
+            e = _NAN if new.earned is None else new.earned
+            was = earned[i]
+            earned[i] = e
+            changed.add(c)
+            if e != was and (e == e or was == was):  # its points moved (NaN: none), so may its main indicator's
                 mains.add(cf.mains_of[c].code)
-        if not mains:
+        if not changed:
             return False
         main_plans = plan.main_by_code
+        kept_mains = us.mains
         for m in mains:
-            us.mains[m] = evaluate_main_from_row(fw, main_plans[m], earned, base)
-        changed |= mains
-        # a composite none of whose parts changed keeps its result (a function of those parts alone)
+            result = evaluate_main_from_row(fw, main_plans[m], earned, base)
+            if result != kept_mains.get(m):  # an unchanged main indicator leaves its composites as they are
+                kept_mains[m] = result
+                changed.add(m)
+        # a composite none of whose parts changed keeps its result (a function of those parts alone); results
+        # equal to the kept ones are not stored (dropping an old result touches it: cold with many units)
         comps = us.composites
         for cp in plan.composites:
             if cp.static is None and any(code in changed for code, _w, _src in cp.parts):
-                comps[cp.key] = evaluate_planned_composite(cp, fw, inds, us.mains, comps)
-                changed.add(cp.code)
+                result = evaluate_planned_composite(cp, fw, inds, us.mains, comps)
+                if result != comps.get(cp.key):
+                    comps[cp.key] = result
+                    changed.add(cp.code)
         return True
 
     def _share_reader(self, framework: str) -> ShareCounts:
@@ -303,6 +334,7 @@ class ScoringEngine:
         self.results.clear()
         self._rows.clear()
         self._earned.clear()
+        self._values.clear()
         self._share.clear()
         units = self.tree.units
         years = self.store.years()
@@ -349,9 +381,11 @@ class ScoringEngine:
         inds = {code: ev(store, unit, year, quarter, share) for code, ev in plan.indicators}
         if materialise:
             earned = self._earned_row(cf, year, level)
+            values = self._value_row(cf, year, level)
             base = self._pos[unit] * len(plan.indicators)
             for i, r in enumerate(inds.values()):
                 earned[base + i] = _NAN if r.earned is None else r.earned
+                values[base + i] = _NAN if r.value is None else r.value
         mains = {m.code: m.static or evaluate_planned_main(fw, m, inds) for m in plan.mains}
         us = UnitScore(fw.code, unit, year, quarter, inds, mains, {})
         self._score_composites(cf, us, level)

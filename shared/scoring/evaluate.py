@@ -14,14 +14,10 @@ from shared.rules.model import (
     Composite,
     Framework,
     Indicator,
-    Latest,
     Linear,
     MainIndicator,
     OrgTree,
-    PerCapita,
-    Ratio,
     ShareOfUnits,
-    Sum,
 )
 from shared.scoring.curves import meets, score
 from shared.scoring.results import CompositeResult, CompositeStatus, IndicatorResult, IndicatorStatus
@@ -223,7 +219,9 @@ def compile_indicator(cf: CompiledFramework, ind: Indicator, level: str) -> Indi
     target_of = cf.target
     tree = cf.tree
     higher = direction == "higher"
+    # the linear curve is inlined below (the most common curve, on every event); the others score themselves
     floor = curve.floor if isinstance(curve, Linear) else None
+    curve_score = curve.score
     # per year: the target, the linear curve's span and the threshold `meets` compares with, computed as
     # `score` and `meets` compute them (the same expressions, so the same floats)
     per_year: dict[int, tuple[float | None, float, float]] = {}
@@ -250,89 +248,17 @@ def compile_indicator(cf: CompiledFramework, ind: Indicator, level: str) -> Indi
             x = (value - floor) / span if higher else (floor - value) / span
             sc = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
         else:
-            sc = score(curve, value, target, direction)
+            sc = curve_score(value, target, direction)
         status: IndicatorStatus = "met" if (value >= threshold if higher else value <= threshold) else "below_target"
         return IndicatorResult(value, target, sc, points, sc * points, status)
 
-    f = ind.formula
-    if isinstance(f, Ratio):
-        num_m, den_m, scale = f.numerator, f.denominator, f.scale
-        no_den = f"no data for {den_m} / chưa có số liệu {den_m}"
-        zero_den = f"{den_m} is zero / mẫu số bằng 0"
-        no_num = f"no data for {num_m} / chưa có số liệu {num_m}"
-
-        def ratio(store: MetricStore, unit: int, year: int, quarter: int, share: ShareCounts) -> IndicatorResult:
-            den = store.value(den_m, unit, year, quarter)
-            if den is None:
-                return finish(None, no_den, year)
-            if den == 0:
-                return finish(None, zero_den, year)
-            num = store.value(num_m, unit, year, quarter)
-            if num is None:
-                if store.metrics[num_m].type == "gauge":
-                    return finish(None, no_num, year)
-                num = 0.0  # no counted event against a reported denominator really is zero
-            return finish(num / den * scale, None, year)
-
-        return ratio
-    if isinstance(f, Latest):
-        metric, lscale = f.metric, f.scale
-        no_data = f"no data for {metric} / chưa có số liệu {metric}"
-
-        def latest(store: MetricStore, unit: int, year: int, quarter: int, share: ShareCounts) -> IndicatorResult:
-            v = store.value(metric, unit, year, quarter)
-            return finish(None, no_data, year) if v is None else finish(v * lscale, None, year)
-
-        return latest
-
-    def other(store: MetricStore, unit: int, year: int, quarter: int, share: ShareCounts) -> IndicatorResult:
-        value, reason = _formula_value(ind, store, tree, unit, year, quarter, share)
-        return finish(value, reason, year)
-
-    return other
+    return ind.formula.compile(ind.code, tree, finish)
 
 
 def _formula_value(
     ind: Indicator, store: MetricStore, tree: OrgTree, unit: int, year: int, quarter: int, share_counts: ShareCounts
 ) -> tuple[float | None, str | None]:
-    f = ind.formula
-    if isinstance(f, Ratio):
-        den = store.value(f.denominator, unit, year, quarter)
-        if den is None:
-            return None, f"no data for {f.denominator} / chưa có số liệu {f.denominator}"
-        if den == 0:
-            return None, f"{f.denominator} is zero / mẫu số bằng 0"
-        num = store.value(f.numerator, unit, year, quarter)
-        if num is None:
-            if store.metrics[f.numerator].type == "gauge":
-                return None, f"no data for {f.numerator} / chưa có số liệu {f.numerator}"
-            num = 0.0  # no counted event against a reported denominator really is zero
-        return num / den * f.scale, None
-    if isinstance(f, Latest):
-        v = store.value(f.metric, unit, year, quarter)
-        return (None, f"no data for {f.metric} / chưa có số liệu {f.metric}") if v is None else (v * f.scale, None)
-    if isinstance(f, Sum):
-        vals = [v for m in f.terms if (v := store.value(m, unit, year, quarter)) is not None]
-        if not vals:
-            return None, "no data for any term / chưa có số liệu"
-        return sum(vals) * f.scale, None
-    if isinstance(f, PerCapita):
-        v = store.value(f.metric, unit, year, quarter)
-        if v is None:
-            return None, f"no data for {f.metric} / chưa có số liệu {f.metric}"
-        u = tree.units[unit]
-        base = u.population if f.per == "population" else u.households
-        if not base:
-            return None, f"{u.code} has no {f.per} in the org-unit file / thiếu số dân hoặc số hộ"
-        return v / base * f.scale, None
-    assert isinstance(f, ShareOfUnits)
-    total = tree.descendants_at_level.get((unit, f.level), 0)
-    if total == 0:
-        return None, f"no {f.level} units below / không có đơn vị cấp {f.level}"
-    meet, with_data = share_counts(f, ind.code, unit, year, quarter)
-    if with_data == 0:
-        return None, f"no {f.level} unit has reported {f.metric} / chưa đơn vị nào báo cáo"
-    return meet / total * f.scale, None
+    return ind.formula.value(ind.code, store, tree, unit, year, quarter, share_counts)
 
 
 NOT_APPLICABLE = CompositeResult(None, "not_applicable", 0.0, ())

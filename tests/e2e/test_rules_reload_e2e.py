@@ -33,7 +33,7 @@ def test_hot_reload_good_then_bad_edit(server: DtiServer, lgsp_key: str) -> None
         col = broken.splitlines()[line - 1].index("sigmoid") + 1
         err = eventually(lambda: server.get("/v1/rules")["last_error"])
         assert (
-            f"{fw_file}:{line}:{col}: unknown curve type 'sigmoid' (known: linear, ratio, steps, yes_no)"
+            f"{fw_file}:{line}:{col}: unknown curve type 'sigmoid' (known: linear, piecewise, ratio, steps, yes_no)"
             in err["problems"]
         )
         assert server.get("/v1/rules")["version"] == v2  # the last good rules stay in force

@@ -150,7 +150,8 @@ def test_unknown_curve_type(rules_dir: Path) -> None:
     line = line_of(text, "sigmoid")
     col = text.splitlines()[line - 1].index("sigmoid") + 1
     assert problems_for(rules_dir) == [
-        f"{rules_dir / 'mini.yaml'}:{line}:{col}: unknown curve type 'sigmoid' (known: linear, ratio, steps, yes_no)"
+        f"{rules_dir / 'mini.yaml'}:{line}:{col}: unknown curve type 'sigmoid' "
+        f"(known: linear, piecewise, ratio, steps, yes_no)"
     ]
 
 

@@ -3,6 +3,8 @@ shaped by office hours and weekends, different from unit to unit, and starting a
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections import Counter
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -14,7 +16,7 @@ from services.ingest.routes.observations import ObservationIn
 from services.simulate.generator import EventItem, Generator, Item, ObservationItem
 from services.simulate.model import ProvinceModel
 from services.simulate.rhythm import ICT, OFFICE, factors, first_working_morning, local, to_day
-from services.simulate.runner import parse_line, record_line
+from services.simulate.runner import Pace, Runner, parse_line, record_line
 from services.simulate.session import load_rules
 from shared.events import EventIn, check_event
 from shared.periods import Period, parse_period
@@ -242,5 +244,23 @@ def test_the_compact_snapshot_scores_like_the_full_one(province_rules: RuleSet, 
         assert model.expected_dti(m, YEAR) == pytest.approx(full, abs=1e-9)
 
 
-def test_a_record_file_path_is_not_needed_for_generation(tmp_path: Path) -> None:
-    assert not list(tmp_path.iterdir())
+def test_a_record_file_path_is_not_needed_for_generation(
+    model: ProvinceModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dry run without `--record` generates the whole stream and writes no file (the record is only a copy
+    of what is generated: the same run with one records exactly the generator's items)."""
+    monkeypatch.chdir(tmp_path)
+    expected = list(islice(Generator(model, seed=5, volume=0.05).items(), 3000))
+    while not isinstance(expected[-1], EventItem):  # a run with max_events stops after its last event
+        expected.pop()
+    wanted = sum(isinstance(it, EventItem) for it in expected)
+
+    bare = Runner(Generator(model, seed=5, volume=0.05).items(), None, Pace(), max_events=wanted)
+    assert asyncio.run(bare.run()).generated == wanted
+    assert list(tmp_path.iterdir()) == []
+
+    copy = io.BytesIO()
+    recorded = Runner(Generator(model, seed=5, volume=0.05).items(), None, Pace(), max_events=wanted, record=copy)
+    assert asyncio.run(recorded.run()).generated == wanted
+    assert copy.getvalue() == b"".join(record_line(it) for it in expected)
+    assert list(tmp_path.iterdir()) == []
