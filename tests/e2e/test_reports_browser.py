@@ -239,22 +239,21 @@ def test_report_buttons_download_files(browser: WebDriver, srv: DtiServer, downl
 
 def test_no_bare_code_on_the_page_or_in_the_scorecard(browser: WebDriver, srv: DtiServer, reform_rules: Path) -> None:
     """Every visible text of the page (English too) holds no code of the rules without its name (see
-    tests/e2e/bare_codes.py for the rule). The alerts panel's cards are engineer i14's (alert wording) and are
-    checked once that lands; the rest of the page, the units table, the indicators and the scorecard are here."""
+    tests/e2e/bare_codes.py for the rule): the alerts panel, the units table, the indicators and the scorecard."""
     codes = load_codes(reform_rules)
     assert any(c.code == "HDCQS" for c in codes) and any(c.code == "SO_KHCN" for c in codes)
     # the checker itself finds a bare code and accepts one beside its name
     assert bare_codes("Chỉ số: HDCQS.03", codes) and bare_codes("Phụ trách\tSO_NOIVU", codes)
     assert not bare_codes("Nhận thức số NT", codes)
     open_page(browser, srv)
+    # the alerts panel holds cards to check (feeds silent since the year began, reports not filed)
+    wait(lambda: int(browser.find_element(By.ID, "alerts").get_attribute("data-count") or 0) > 0, timeout=60)
     for lang in ("vi", "en"):
         browser.find_element(By.ID, f"lang-{lang}").click()
         wait(lambda lang=lang: browser.execute_script("return document.documentElement.lang") == lang)
         time.sleep(0.5)
         text = browser.execute_script(
-            "const c = document.body.cloneNode(true); const a = c.querySelector('#alerts-section');"
-            "if (a) a.remove(); document.body.appendChild(c); c.style.position='absolute';"
-            "const t = c.innerText; c.remove(); return t;"
+            "return document.body.innerText"
         )
         assert "Bảng điểm" in text or "Scorecard" in text
         assert bare_codes(text, codes) == [], lang
@@ -262,7 +261,7 @@ def test_no_bare_code_on_the_page_or_in_the_scorecard(browser: WebDriver, srv: D
     browser.get(srv.url + "/?unit=LC.MUONGTE&poll=1000")
     wait(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
     time.sleep(0.5)
-    text = browser.execute_script("document.getElementById('alerts-section').remove(); return document.body.innerText")
+    text = browser.execute_script("return document.body.innerText")
     assert bare_codes(text, codes) == []
 
 

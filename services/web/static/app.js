@@ -366,8 +366,14 @@
 
   // ------------------------------------------------------------------ metadata (org units, frameworks)
   async function loadMeta() {
-    const [org, rules] = await Promise.all([getJson("/v1/org-units"), getJson("/v1/rules")]);
+    const [org, rules, catalog] = await Promise.all([
+      getJson("/v1/org-units"),
+      getJson("/v1/rules"),
+      getJson("/v1/catalog").catch(() => null),
+    ]);
     applyOrgUnits(org);
+    // every department by name, those that own a system or only receive alerts too
+    for (const d of (catalog && catalog.departments) || []) meta.departments.set(d.code, { code: d.code, name: d.name, name_en: d.name_en });
     meta.rulesVersion = rules.version;
     meta.frameworks = rules.frameworks.map((f) => ({ code: f.code, name: f.name, name_en: f.name_en, years: f.years || [] }));
   }
