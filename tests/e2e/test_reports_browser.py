@@ -252,9 +252,7 @@ def test_no_bare_code_on_the_page_or_in_the_scorecard(browser: WebDriver, srv: D
         browser.find_element(By.ID, f"lang-{lang}").click()
         wait(lambda lang=lang: browser.execute_script("return document.documentElement.lang") == lang)
         time.sleep(0.5)
-        text = browser.execute_script(
-            "return document.body.innerText"
-        )
+        text = browser.execute_script("return document.body.innerText")
         assert "Bảng điểm" in text or "Scorecard" in text
         assert bare_codes(text, codes) == [], lang
     # a commune's own page: the units table and indicators at commune level
