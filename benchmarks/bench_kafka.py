@@ -1,4 +1,4 @@
-"""Kafka-mode benchmarks on a real Tansu broker started here (the one the tests use), on this machine:
+"""Kafka-mode benchmarks on Apache Kafka started here (the jars the tests use, tests/kafka/cluster.py), on this machine:
 
 - scoring throughput of one `dti scoring` worker (a real process) in events/s, beside two ceilings from
   the same run, broker and records: a bare aiokafka consumer reading them (and the producer's rate
@@ -117,9 +117,8 @@ async def _create_topics(bootstrap: str, names: list[str]) -> None:
 
 
 def _producer(bootstrap: str) -> AIOKafkaProducer:
-    # as `dti ingest` sends (acks=all, a short linger); without idempotence: Tansu rejects aiokafka's
-    # InitProducerId v0 (see tests/kafka/cluster.py)
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2, enable_idempotence=False)
+    # as `dti ingest` sends: acks=all, idempotent, a short linger
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2, enable_idempotence=True)
 
 
 async def produce(bootstrap: str, topic: str, records: list[Record]) -> float:
@@ -419,7 +418,7 @@ def measure(quick: bool) -> dict[str, Any]:
     from services.kafka.keys import create_key
     from shared.settings import Settings
     from tests.e2e.server import free_port
-    from tests.kafka.cluster import DTI, Tansu, kafka_env
+    from tests.kafka.cluster import DTI, KAFKA_VERSION, KafkaCluster, kafka_env
 
     n = 30_000 if quick else 200_000
     n_naive = 6_000 if quick else 30_000
@@ -439,24 +438,32 @@ def measure(quick: bool) -> dict[str, Any]:
     }
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
-        broker = Tansu(tmp).start()
+        broker = KafkaCluster(tmp / "kafka").start()
         procs: list[Proc] = []
         try:
-            env = kafka_env(broker, rules_dir, DTI_KAFKA_PARTITIONS=str(PARTITIONS), DTI_LOG_LEVEL="WARNING")
+            # a session timeout longer than a stopped process waits for its pass (below): Apache Kafka would
+            # otherwise evict it, and its resumed pass would start with a rebalance
+            env = kafka_env(
+                broker,
+                rules_dir,
+                DTI_KAFKA_PARTITIONS=str(PARTITIONS),
+                DTI_LOG_LEVEL="WARNING",
+                DTI_SCORING_SESSION_TIMEOUT_SECONDS="120",
+            )
+            out["kafka_version"] = KAFKA_VERSION
             topics = [NAIVE_IN, NAIVE_LATENCY_IN, NAIVE_OUT, BROKER_LATENCY, SMALL]
             asyncio.run(_create_topics(broker.bootstrap, topics))
 
             # the keys as `dti keys create` makes them (the same function, in-process: two Python start-ups
             # fewer), on the keys topic before ingest reads it
-            settings = Settings(kafka_brokers=broker.bootstrap, kafka_partitions=PARTITIONS, kafka_idempotence=False)
+            settings = Settings(kafka_brokers=broker.bootstrap, kafka_partitions=PARTITIONS)
             lgsp, dept = (create_key(settings, source, None)[1] for source in ("lgsp", "department"))
 
             # Start-up is set-up, not a measured pass: the naive agent, the worker and ingest start side by
             # side (about 10 s here instead of 25 s one after the other). Then each waits stopped (SIGSTOP)
             # until its pass: nothing runs beside the pass being measured. A stopped consumer sends no
-            # heartbeats; Tansu keeps it in its group all the same (a 25 s stop with a 10 s session timeout:
-            # no rejoin). A broker that evicted it would see it rejoin when resumed, before its first event:
-            # either way the timings start at its first event.
+            # heartbeats: the session timeouts (120 s here) outlast the wait, so it is still a member when
+            # resumed. Were it evicted, it would rejoin before its first event: the timings start there.
             t_start = time.monotonic()
             naive = Proc(
                 [sys.executable, "-m", "benchmarks.naive_faust", broker.bootstrap,
@@ -601,7 +608,7 @@ def main() -> None:
     print(
         f"backlog: {r['events']:,} events in {r['records']:,} dti.events records ({r['events_per_record']:.2f} "
         f"events per record: requests of {REQUEST}, one record per partition per request) over "
-        f"{r['partitions']} partitions (Tansu)"
+        f"{r['partitions']} partitions (Apache Kafka {r['kafka_version']})"
     )
     print(f"producer (acks=all): {r['producer_records_per_s']:,.0f} records/s")
     bare_runs = ", ".join(f"{x:,.0f}" for x in r["bare_records_runs"])

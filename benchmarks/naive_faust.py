@@ -37,9 +37,9 @@ async def main(broker: str, in_topics: str, out_topic: str, partitions: int, cou
         topic_partitions=partitions,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        broker_session_timeout=10,
-        broker_rebalance_timeout=10,
-        broker_heartbeat_interval=2,
+        broker_session_timeout=120,  # stopped while other passes run (bench_kafka): not evicted meanwhile
+        broker_rebalance_timeout=120,
+        broker_heartbeat_interval=3,
     )
     source = app.topic(
         *in_topics.split(","), key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
