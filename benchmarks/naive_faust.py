@@ -37,8 +37,8 @@ async def main(broker: str, in_topics: str, out_topic: str, partitions: int, cou
         topic_partitions=partitions,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        broker_session_timeout=120,  # stopped while other passes run (bench_kafka): not evicted meanwhile
-        broker_rebalance_timeout=120,
+        broker_session_timeout=80,  # stopped while other passes run (bench_kafka): not evicted meanwhile
+        broker_rebalance_timeout=80,
         broker_heartbeat_interval=3,
     )
     source = app.topic(
