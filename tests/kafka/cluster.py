@@ -43,7 +43,9 @@ TEST_BROKER_CONFIG: dict[str, str] = {
     "log.segment.delete.delay.ms": "1000",
     "log.retention.check.interval.ms": "1000",
     "group.initial.rebalance.delay.ms": "0",
-    "auto.create.topics.enable": "true",
+    # as a production cluster should be: a topic appears only as its creator specified it (a consumer's
+    # metadata request would otherwise create dti.scores with the default policy, delete, not compact)
+    "auto.create.topics.enable": "false",
     "num.partitions": "4",
     "num.network.threads": "2",
     "num.io.threads": "2",
