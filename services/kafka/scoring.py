@@ -207,8 +207,7 @@ class KafkaScoring:
         skipped = {"duplicate": st.duplicates, "replayed": st.replayed, "dead_letter": st.dead_letters}
         for reason, now in skipped.items():
             self.metrics.scoring_skipped.labels(reason).inc(now - self._skipped.get(reason, 0))
-        self.metrics.kafka_rereads.labels(self.settings.topic_events).inc(st.rereads - self._skipped.get("reread", 0))
-        self._skipped = {**skipped, "reread": st.rereads}
+        self._skipped = skipped
         if fa.stats.last_batch_at:
             self.metrics.scoring_last.set(fa.stats.last_batch_at)
 
@@ -284,7 +283,6 @@ class KafkaScoring:
             "duplicates": st.duplicates,
             "replayed": st.replayed,
             "dead_letters": st.dead_letters,
-            "rereads": st.rereads,
             "partitions": sorted(self.faust.assigned_partitions()),
             "owned_units": len(self.owned),
             "scores_sent": self.sent,
