@@ -158,8 +158,8 @@ class KafkaScoring:
                     self._end_wanted = False
                     end = await consumer.end_offsets(tps)
                 if end is not None:
-                    # positions move past whole batches, so this holds only with every record read, even
-                    # where the broker's end offset is a batch's first offset + 1 (Tansu)
+                    # positions move past whole batches and compacted gaps, so this holds once every
+                    # record up to the end is read
                     if all([await consumer.position(tp) >= end[tp] for tp in tps]):
                         end = None
                         self.faust.read_model_current.set()  # the agent may fold again
