@@ -64,13 +64,16 @@ def kafka_libs() -> Path:
     return Path(out.stdout.strip().splitlines()[-1])
 
 
-def java_cmd(libs: Path, main: str, *args: str, heap: str = "256m") -> list[str]:
+def java_cmd(libs: Path, main: str, *args: str, heap: str = "256m", for_tests: bool = True) -> list[str]:
+    """A JVM for Kafka's classes. For tests: the serial collector (two cores shared by everything) and the
+    first JIT tier only (starts fast; tests measure nothing). For the benchmark: the JVM's defaults, as
+    Kafka's own scripts run it."""
+    tuning = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"] if for_tests else ["-XX:+UseG1GC"]
     return [
         JAVA,
         f"-Xmx{heap}",
         f"-Xms{heap}",
-        "-XX:+UseSerialGC",  # two cores shared by everything: no parallel GC threads
-        "-XX:TieredStopAtLevel=1",  # start fast; the tests measure nothing
+        *tuning,
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={ROOT / 'deploy' / 'kafka' / 'log4j2.properties'}",
         "-cp",
@@ -119,7 +122,7 @@ class KafkaNode:
             "transaction.state.log.min.isr": str(min(2, rf)),
             "default.replication.factor": str(rf),
             "min.insync.replicas": str(min(2, rf)),
-            **TEST_BROKER_CONFIG,
+            **(TEST_BROKER_CONFIG if c.for_tests else {"num.partitions": "4"}),
             **c.overrides,
         }
         self.config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
@@ -142,9 +145,12 @@ class KafkaNode:
         )
 
     def start(self) -> None:
+        c = self.cluster
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                java_cmd(self.cluster.libs, "kafka.Kafka", str(self.config), heap=self.cluster.heap),
+                java_cmd(
+                    self.cluster.libs, "kafka.Kafka", str(self.config), heap=self.cluster.heap, for_tests=c.for_tests
+                ),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -181,9 +187,13 @@ class KafkaNode:
 
 
 class KafkaCluster:
-    """Apache Kafka in KRaft mode: `nodes` combined broker+controller processes on this host."""
+    """Apache Kafka in KRaft mode: `nodes` combined broker+controller processes on this host. `for_tests`
+    False (the benchmark): Kafka's own broker defaults and JVM settings instead of the test settings."""
 
-    def __init__(self, base: Path, nodes: int = 1, heap: str = "384m", **overrides: str) -> None:
+    def __init__(
+        self, base: Path, nodes: int = 1, heap: str = "384m", for_tests: bool = True, **overrides: str
+    ) -> None:
+        self.for_tests = for_tests
         self.base = base
         self.base.mkdir(parents=True, exist_ok=True)
         self.libs = kafka_libs()
