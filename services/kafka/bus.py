@@ -37,6 +37,9 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     compact = {"cleanup.policy": "compact"}
     return [
         NewTopic(settings.topic_events, n, rf),
+        # where scoring sets aside a record it cannot fold: created here, not by a broker's auto-creation
+        # (production clusters and the tests' brokers have it off)
+        NewTopic(settings.topic_events + ".dead", 1, rf),
         NewTopic(settings.topic_scores, n, rf, topic_configs=compact),
         NewTopic(settings.topic_alerts, n, rf),
         NewTopic(settings.topic_keys, 1, rf, topic_configs=compact),

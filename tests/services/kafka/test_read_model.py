@@ -23,3 +23,18 @@ def test_a_late_older_cell_does_not_replace_a_newer_one() -> None:
     later = {**newer, "v": 9.0, "n": 4, "o": 52}
     model.apply([(key, later)])
     assert model.cells[key].value == 9.0 and model.cells[key].events == 4
+
+
+def test_a_batch_ids_go_to_dedup_records_kafka_accepts() -> None:
+    """27,000 ids (a backlog batch of 2,000 records of 83 events on 6 partitions) in records of at most 5,000,
+    each under Kafka's 1 MB default, in order and none lost."""
+    import orjson
+
+    from services.kafka.faust_app import dedup_chunks
+
+    ids = [["lgsp", f"k-{i:012d}-{'x' * 8}", 1000 + i // 83, i % 83] for i in range(27_000)]
+    chunks = dedup_chunks(ids)
+    assert [len(c) for c in chunks] == [5000] * 5 + [2000]
+    assert [x for c in chunks for x in c] == ids
+    assert max(len(orjson.dumps(c)) for c in chunks) < 1024 * 1024 // 2
+    assert len(orjson.dumps(ids)) > 1024 * 1024  # one record would not have fitted
