@@ -75,6 +75,7 @@ async def _put(app: faust.App, table: Any, partition: int, key: str, value: Any)
     return ack
 
 
+CHANGELOG_ACK_SECONDS = 15.0  # then a batch's changelog writes are sent again (ScoringFaust._write)
 DEDUP_IDS_PER_RECORD = 5000  # about 250 kB of ids: well under Kafka's 1 MB default record and request size
 
 
@@ -253,6 +254,25 @@ class ScoringFaust:
         self.read_model_current.clear()
         self.on_assigned()
 
+    async def _write(self, writes: list[tuple[Any, int, str, Any]]) -> None:
+        """Send a batch's changelog writes and wait for every acknowledgement. Seen twice on Apache Kafka
+        (of many starts): a worker's very first batch, right after Faust created its changelog topics, whose
+        acknowledgements never came, so the agent waited for ever. The writes are absolute values, so
+        sending them again is harmless: after `CHANGELOG_ACK_SECONDS` they are sent once more, and if those
+        are not acknowledged either the batch fails (logged, set aside) rather than hang."""
+        for attempt in (1, 2):
+            acks = [await _put(self.app, table, partition, key, value) for table, partition, key, value in writes]
+            if not acks:
+                return
+            # asyncio.wait, not wait_for: the delivery futures stay aiokafka's, never cancelled here
+            done, pending = await asyncio.wait(acks, timeout=CHANGELOG_ACK_SECONDS * attempt)
+            for fut in done:
+                fut.result()  # a refused write raises here
+            if not pending:
+                return
+            log.error("changelog_writes_unacknowledged", writes=len(writes), pending=len(pending), attempt=attempt)
+        raise TimeoutError(f"{len(writes)} changelog writes not acknowledged")
+
     async def _fold(self, batch: list[EventT[Any]]) -> None:
         # Fold on the newest state of every cell: after an assignment, wait until the read model has read the
         # cells changelog to the end it found then. Built for Tansu, whose end offsets made Faust's recovery
@@ -274,16 +294,15 @@ class ScoringFaust:
                 self.stats.dead_letters += 1
                 continue
             by_partition.setdefault(p, []).extend((p, msg.offset, i, ev) for i, ev in enumerate(events))
-        acks: list[Any] = []
+        writes: list[tuple[Any, int, str, Any]] = []  # table, partition, key, value
         for partition, items in by_partition.items():
             with writing_for(last[partition]):
                 out = self.aggregator.absorb(items, self._cell)
-                for key, cell in out.cells.items():
-                    acks.append(await _put(self.app, self.cells, partition, key, cell))
+                writes += [(self.cells, partition, key, cell) for key, cell in out.cells.items()]
                 for records in out.seen.values():
                     for chunk in dedup_chunks(records):
                         key = f"{partition}:{chunk[0][2]}:{chunk[0][3]}"  # the first position it lists
-                        acks.append(await _put(self.app, self.dedup, partition, key, chunk))
+                        writes.append((self.dedup, partition, key, chunk))
             self.stats.applied += out.applied
             self.stats.duplicates += out.duplicates
             self.stats.replayed += out.replayed
@@ -292,7 +311,7 @@ class ScoringFaust:
         # then. Faust's own flush before a commit gives up after 0.1 s per message (ProducerBuffer.
         # flush_atmost), so a commit could overtake the writes and a new owner of the partition would
         # recover without them: waiting here closes that gap (the two-worker SIGKILL test caught it).
-        await asyncio.gather(*acks)
+        await self._write(writes)
         log.debug(
             "batch_folded", ranges={p: (items[0][1], items[-1][1], len(items)) for p, items in by_partition.items()}
         )
