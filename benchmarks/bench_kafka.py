@@ -1,12 +1,13 @@
-"""Kafka-mode benchmarks on a real Tansu broker started here (the one the tests use), on this machine:
+"""Kafka-mode benchmarks on Apache Kafka started here (the jars the tests use, tests/kafka/cluster.py), on this machine:
 
-- scoring throughput of one `dti scoring` worker (a real process) in events/s, beside two ceilings from
-  the same run, broker and records: a bare aiokafka consumer reading them (and the producer's rate
-  writing them), and the naive Faust agent of `benchmarks/naive_faust.py` (one table update and one send
-  per event). Goal: at least 5× the naive agent; stretch: 10% of the bare consumer.
+- scoring throughput of one `dti scoring` worker (a real process) in events/s, beside ceilings from the
+  same run, broker and records: Apache Kafka's own `ProducerPerformance` and `ConsumerPerformance` (same
+  jars), a bare aiokafka consumer reading them (and the producer's rate writing them), and the naive Faust
+  agent of `benchmarks/naive_faust.py` (one table update and one send per event). Goals: at least 10× the
+  naive agent and 25% of the bare consumer.
 - latency at 1,000 events/s: from `POST /v1/events` on `dti ingest` to the score update on `dti.scores`
-  that shows it (p50, p99; goal p99 < 500 ms), beside the broker's own produce-to-consume latency and the
-  naive agent's (produce to its output record) at the same rate.
+  that shows it (p50, p99; goal: p99 under twice the broker's own), beside the broker's own
+  produce-to-consume latency and the naive agent's (produce to its output record) at the same rate.
 
 Run: .venv/bin/python -m benchmarks.bench_kafka [--quick] [--json FILE]
 
@@ -18,10 +19,11 @@ How each figure is taken:
   another process running beside it.
 - The bare consumer reads the whole backlog three times (median). The naive agent reads a copy of its
   first records (`bench.naive.events`, same keys and partitions) and times itself from its first event to
-  its last. The worker is timed twice, from the first poll of `GET /v1/worker` that shows events folded:
-  until every event is folded into the cells table ("folded"), and until the read model's province
-  totals (`GET /v1/data`) equal the hand count of the events produced, i.e. the scores are computed from
-  all of them ("scored", the figure). Start-up (group join, recovery) is outside both.
+  its last. The worker is timed twice, from the moment it is resumed (it joined its group and recovered
+  before it was stopped; on Apache Kafka its first poll of `GET /v1/worker` may already show the whole
+  backlog folded): until every event is folded into the cells table ("folded"), and until the read
+  model's province totals (`GET /v1/data`) equal the hand count of the events produced, i.e. the scores
+  are computed from all of them ("scored", the figure). Start-up (group join, recovery) is outside both.
 - Latency probes POST a new level of a department gauge at the province every 50 ms while LGSP batches
   of 50 are POSTed on a fixed schedule (1,000 events/s), and wait for the first `dti.scores` record of
   the province showing it (a later probe's record also answers an earlier one: never shorter than true).
@@ -62,14 +64,17 @@ from shared.periods import PROVINCE_TZ
 from shared.rules.loader import load_ruleset
 from shared.rules.model import RuleSet
 
-GOALS = {"naive_ratio": 5.0, "bare_ratio": 0.10, "latency_p99_ms": 500.0}
+# one worker against the same records: ≥ 10× the naive agent, ≥ 25% of a bare consumer; POST-to-dti.scores
+# p99 under twice the broker's own produce-to-consume p99 at the same rate
+GOALS = {"naive_ratio": 10.0, "bare_ratio": 0.25, "latency_vs_broker_p99": 2.0}
 PARTITIONS = 6  # the production default (DTI_KAFKA_PARTITIONS)
-NAIVE_IN, NAIVE_LATENCY_IN, NAIVE_OUT, BROKER_LATENCY, SMALL = (
+NAIVE_IN, NAIVE_LATENCY_IN, NAIVE_OUT, BROKER_LATENCY, SMALL, PERF = (
     "bench.naive.events",
     "bench.naive.latency",
     "bench.naive.out",
     "bench.latency",
     "bench.small",
+    "bench.perf",
 )
 
 
@@ -117,9 +122,8 @@ async def _create_topics(bootstrap: str, names: list[str]) -> None:
 
 
 def _producer(bootstrap: str) -> AIOKafkaProducer:
-    # as `dti ingest` sends (acks=all, a short linger); without idempotence: Tansu rejects aiokafka's
-    # InitProducerId v0 (see tests/kafka/cluster.py)
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2, enable_idempotence=False)
+    # as `dti ingest` sends: acks=all, idempotent, a short linger
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2, enable_idempotence=True)
 
 
 async def produce(bootstrap: str, topic: str, records: list[Record]) -> float:
@@ -162,6 +166,52 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicParti
         await consumer._client.force_metadata_update()
         await asyncio.sleep(0.1)
     raise RuntimeError(f"no partitions for {topic}")
+
+
+def kafka_tools(bootstrap: str, records: list[Record], copies: int, tmp: Path) -> dict[str, float]:
+    """Apache Kafka's own ceilings on this machine and broker, with its own tools from the same jars
+    (`ProducerPerformance`, `ConsumerPerformance`): the backlog's records written `copies` times over (payloads
+    drawn from a file of them, one per line), acks=all and idempotent as `dti ingest` sends, then read back.
+    Records/s of each, timed by the tools themselves (the JVM's start is outside)."""
+    from tests.kafka.cluster import java_cmd, kafka_libs
+
+    libs = kafka_libs()
+    payloads = tmp / "payloads.txt"
+    payloads.write_bytes(b"\n".join(v for _k, _p, v in records))
+    n = len(records) * copies
+    produced = subprocess.run(
+        java_cmd(
+            libs,
+            "org.apache.kafka.tools.ProducerPerformance",
+            "--topic", PERF, "--num-records", str(n), "--throughput", "-1", "--payload-file", str(payloads),
+            "--producer-props", f"bootstrap.servers={bootstrap}", "acks=all", "enable.idempotence=true",
+            "linger.ms=2",
+            heap="512m",
+            for_tests=False,
+        ),
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    # "N records sent, X records/sec (Y MB/sec), ..." is the last line
+    summary = [line for line in produced.stdout.splitlines() if "records sent" in line][-1]
+    producer_rate = float(summary.split(",")[1].split()[0])
+    consumed = subprocess.run(
+        java_cmd(
+            libs,
+            "org.apache.kafka.tools.ConsumerPerformance",
+            "--bootstrap-server", bootstrap, "--topic", PERF, "--messages", str(n), "--timeout", "60000",
+            heap="512m",
+            for_tests=False,
+        ),
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    header, row = [line for line in consumed.stdout.splitlines() if line.strip()][-2:]
+    fields = dict(zip([h.strip() for h in header.split(",")], [v.strip() for v in row.split(",")], strict=False))
+    return {
+        "kafka_producer_perf_records_per_s": producer_rate,
+        # the consumer's rate over its fetch time (its group join is outside)
+        "kafka_consumer_perf_records_per_s": float(fields["fetch.nMsg.sec"]),
+        "kafka_perf_records": n,
+    }
 
 
 class Proc:
@@ -228,8 +278,10 @@ def _wait_ready(url: str, proc: Proc, timeout: float = 120) -> None:
 
 
 def worker_throughput(url: str, proc: Proc, n: int, expected: Counter[str], root: str) -> dict[str, float]:
-    """Polls the worker from its start until it has folded n events and scored all of them."""
+    """Resumes the stopped worker and polls it until it has folded n events and scored all of them."""
     samples: list[tuple[float, int]] = []
+    proc.resume()
+    t_first, p_first = time.perf_counter(), 0
     folded_at = scored_at = None
     deadline = time.monotonic() + 600
     with httpx.Client(base_url=url, timeout=5) as client:
@@ -251,8 +303,7 @@ def worker_throughput(url: str, proc: Proc, n: int, expected: Counter[str], root
                 if all(values.get(m) == c for m, c in expected.items()):
                     scored_at = time.perf_counter()
             time.sleep(0.05)
-    t_first, p_first = samples[0]
-    assert folded_at is not None
+    assert folded_at is not None and samples
     return {
         "folded_events_per_s": (n - p_first) / (folded_at - t_first),
         "scored_events_per_s": (n - p_first) / (scored_at - t_first),
@@ -339,8 +390,9 @@ async def paced_latency(
 
 async def dti_latency(
     ingest: str, bootstrap: str, lgsp_key: str, dept_key: str, rules: RuleSet, seconds: float, rate: int = 1000
-) -> tuple[list[float], float]:
-    """POST-to-`dti.scores` latency of probes under `rate` events/s of LGSP batches (see the module doc)."""
+) -> tuple[list[float], float, int]:
+    """POST-to-`dti.scores` latency of probes under `rate` events/s of LGSP batches (see the module doc);
+    also the 503s ingest answered (each request sent again until accepted)."""
     ready, stop = asyncio.Event(), asyncio.Event()
     fw, code, metric, unit = probe_indicator(rules)
     year = datetime.now(PROVINCE_TZ).year
@@ -357,20 +409,28 @@ async def dti_latency(
 
     reader = asyncio.create_task(_consume_latency(bootstrap, "dti.scores", ready, stop, on_record))
     await ready.wait()
-    sent = 0
+    sent = refused = 0
     per_request = 50
     limits = httpx.Limits(max_connections=64)
     t_stop = time.monotonic() + seconds
     async with httpx.AsyncClient(base_url=ingest, timeout=30, limits=limits) as client:
 
         async def post(body: bytes, key: str) -> None:
-            r = await client.post(
-                "/v1/events",
-                content=body,
-                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-            )
-            if r.status_code != 202:
-                raise RuntimeError(f"{r.status_code}: {r.text[:300]}")
+            # as a client does: a 503 (the broker did not acknowledge within the send deadline) is sent
+            # again after its Retry-After; a probe's latency still counts from its first POST
+            nonlocal refused
+            while True:
+                r = await client.post(
+                    "/v1/events",
+                    content=body,
+                    headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                )
+                if r.status_code == 202:
+                    return
+                if r.status_code != 503:
+                    raise RuntimeError(f"{r.status_code}: {r.text[:300]}")
+                refused += 1
+                await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
 
         async def background() -> None:
             nonlocal sent
@@ -408,7 +468,7 @@ async def dti_latency(
     await reader
     if pending:
         raise RuntimeError(f"{len(pending)} probes never showed on dti.scores")
-    return samples, achieved
+    return samples, achieved, refused
 
 
 def _percentiles(xs: list[float]) -> dict[str, float]:
@@ -419,7 +479,7 @@ def measure(quick: bool) -> dict[str, Any]:
     from services.kafka.keys import create_key
     from shared.settings import Settings
     from tests.e2e.server import free_port
-    from tests.kafka.cluster import DTI, Tansu, kafka_env
+    from tests.kafka.cluster import DTI, KAFKA_VERSION, KafkaCluster, kafka_env
 
     n = 30_000 if quick else 200_000
     n_naive = 6_000 if quick else 30_000
@@ -439,24 +499,34 @@ def measure(quick: bool) -> dict[str, Any]:
     }
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
-        broker = Tansu(tmp).start()
+        # Kafka's own broker defaults and JVM settings, not the tests' (1 s segments, eager cleaner, C1 only)
+        broker = KafkaCluster(tmp / "kafka", heap="1g", for_tests=False).start()
         procs: list[Proc] = []
         try:
-            env = kafka_env(broker, rules_dir, DTI_KAFKA_PARTITIONS=str(PARTITIONS), DTI_LOG_LEVEL="WARNING")
-            topics = [NAIVE_IN, NAIVE_LATENCY_IN, NAIVE_OUT, BROKER_LATENCY, SMALL]
+            # a session timeout longer than a stopped process waits for its pass (below): Apache Kafka would
+            # otherwise evict it, and its resumed pass would start with a rebalance
+            env = kafka_env(
+                broker,
+                rules_dir,
+                DTI_KAFKA_PARTITIONS=str(PARTITIONS),
+                DTI_LOG_LEVEL="WARNING",
+                DTI_SCORING_SESSION_TIMEOUT_SECONDS="80",
+            )
+            out["kafka_version"] = KAFKA_VERSION
+            topics = [NAIVE_IN, NAIVE_LATENCY_IN, NAIVE_OUT, BROKER_LATENCY, SMALL, PERF]
             asyncio.run(_create_topics(broker.bootstrap, topics))
 
             # the keys as `dti keys create` makes them (the same function, in-process: two Python start-ups
             # fewer), on the keys topic before ingest reads it
-            settings = Settings(kafka_brokers=broker.bootstrap, kafka_partitions=PARTITIONS, kafka_idempotence=False)
+            settings = Settings(kafka_brokers=broker.bootstrap, kafka_partitions=PARTITIONS)
             lgsp, dept = (create_key(settings, source, None)[1] for source in ("lgsp", "department"))
 
             # Start-up is set-up, not a measured pass: the naive agent, the worker and ingest start side by
             # side (about 10 s here instead of 25 s one after the other). Then each waits stopped (SIGSTOP)
             # until its pass: nothing runs beside the pass being measured. A stopped consumer sends no
-            # heartbeats; Tansu keeps it in its group all the same (a 25 s stop with a 10 s session timeout:
-            # no rejoin). A broker that evicted it would see it rejoin when resumed, before its first event:
-            # either way the timings start at its first event.
+            # heartbeats: the session timeouts (80 s here; Faust allows at most its 90 s request timeout)
+            # outlast the wait, so it is still a member when resumed. Were it evicted, it would rejoin before
+            # its first event: the timings start there.
             t_start = time.monotonic()
             naive = Proc(
                 [sys.executable, "-m", "benchmarks.naive_faust", broker.bootstrap,
@@ -478,7 +548,10 @@ def measure(quick: bool) -> dict[str, Any]:
                 proc.pause()
             out["startup_s"] = time.monotonic() - t_start
 
-            # the broker alone: producer, bare consumer, produce-to-consume latency
+            # the broker alone: Kafka's own tools, producer, bare consumer, produce-to-consume latency
+            out |= kafka_tools(broker.bootstrap, records, 4 if quick else 2, tmp)
+            out["kafka_consumer_perf_per_s"] = out["kafka_consumer_perf_records_per_s"] * out["events_per_record"]
+            _note(out)
             out["producer_records_per_s"] = asyncio.run(produce(broker.bootstrap, "dti.events", records))
             asyncio.run(produce(broker.bootstrap, NAIVE_IN, naive_records))
             bare = [asyncio.run(bare_consume(broker.bootstrap, "dti.events", len(records))) for _ in range(3)]
@@ -512,15 +585,15 @@ def measure(quick: bool) -> dict[str, Any]:
 
             # the worker on its backlog (it has sat stopped since it was ready: the timing starts when it
             # has folded its first events)
-            worker.resume()
             out |= worker_throughput(f"http://127.0.0.1:{port}", worker, n, expected, root)
             _note(out)
 
             ingest.resume()
-            samples, achieved = asyncio.run(
+            samples, achieved, refused = asyncio.run(
                 dti_latency(f"http://127.0.0.1:{iport}", broker.bootstrap, lgsp, dept, rules, lat_seconds)
             )
             out["dti_latency"] = _percentiles(samples)
+            out["latency_refused_requests"] = refused
             out["latency_load_events_per_s"] = achieved
         finally:
             for proc in reversed(procs):
@@ -529,6 +602,8 @@ def measure(quick: bool) -> dict[str, Any]:
     out["naive_ratio"] = out["scored_events_per_s"] / out["naive_per_s"]
     out["bare_ratio"] = out["scored_events_per_s"] / out["bare_per_s"]
     out["bare_small_ratio"] = out["scored_events_per_s"] / out["bare_small_per_s"]
+    out["kafka_perf_ratio"] = out["scored_events_per_s"] / out["kafka_consumer_perf_per_s"]
+    out["latency_vs_broker_p99"] = out["dti_latency"]["p99_ms"] / out["broker_latency"]["p99_ms"]
     return out
 
 
@@ -539,6 +614,7 @@ def _note(out: dict[str, Any]) -> None:
 
 def figures(r: dict[str, Any]) -> list[Figure]:
     scored = r["scored_events_per_s"]
+    p99, broker_p99 = r["dti_latency"]["p99_ms"], r["broker_latency"]["p99_ms"]
     return [
         Figure(
             "kafka.scoring_events_per_s.vs_naive",
@@ -555,8 +631,15 @@ def figures(r: dict[str, Any]) -> list[Figure]:
             "events/s",
             ceiling=r["bare_per_s"],  # bare aiokafka consumer reading the same records, in events
             ratio=ratio(scored, r["bare_per_s"]),
-            goal=f"stretch: ≥ {GOALS['bare_ratio']:.0%} of the bare consumer (same records)",
+            goal=f"≥ {GOALS['bare_ratio']:.0%} of the bare consumer (same records)",
             met=r["bare_ratio"] >= GOALS["bare_ratio"],
+        ),
+        Figure(
+            "kafka.scoring_events_per_s.vs_kafka_consumer_perf",
+            scored,
+            "events/s",
+            ceiling=r["kafka_consumer_perf_per_s"],  # Kafka's ConsumerPerformance on the same records, in events
+            ratio=ratio(scored, r["kafka_consumer_perf_per_s"]),
         ),
         Figure(
             "kafka.scoring_events_per_s.vs_bare_small",
@@ -564,9 +647,9 @@ def figures(r: dict[str, Any]) -> list[Figure]:
             "events/s",
             ceiling=r["bare_small_per_s"],  # bare aiokafka consumer reading small one-event records
             ratio=ratio(scored, r["bare_small_per_s"]),
-            goal=f"stretch: ≥ {GOALS['bare_ratio']:.0%} of the bare consumer (small messages)",
-            met=r["bare_small_ratio"] >= GOALS["bare_ratio"],
         ),
+        Figure("kafka.ceiling.producer_perf_records_per_s", r["kafka_producer_perf_records_per_s"], "records/s"),
+        Figure("kafka.ceiling.consumer_perf_records_per_s", r["kafka_consumer_perf_records_per_s"], "records/s"),
         Figure(
             "kafka.latency.p50_ms",
             r["dti_latency"]["p50_ms"],
@@ -576,12 +659,12 @@ def figures(r: dict[str, Any]) -> list[Figure]:
         ),  # fmt: skip
         Figure(
             "kafka.latency.p99_ms",
-            r["dti_latency"]["p99_ms"],
+            p99,
             "ms",
-            ceiling=r["broker_latency"]["p99_ms"],  # the broker's own produce-to-consume p99 at that rate
-            ratio=ratio(r["dti_latency"]["p99_ms"], r["broker_latency"]["p99_ms"]),
-            goal=f"< {GOALS['latency_p99_ms']:g} ms ({r['dti_latency']['n']} probes)",
-            met=r["dti_latency"]["p99_ms"] < GOALS["latency_p99_ms"],
+            ceiling=broker_p99,  # the broker's own produce-to-consume p99 at that rate
+            ratio=ratio(p99, broker_p99),
+            goal=f"< {GOALS['latency_vs_broker_p99']:g}× the broker's p99 ({r['dti_latency']['n']} probes)",
+            met=p99 < GOALS["latency_vs_broker_p99"] * broker_p99,
         ),
         Figure("kafka.latency.naive_p99_ms", r["naive_latency"]["p99_ms"], "ms"),
         load_figure("kafka.latency.load_events_per_s", r["latency_load_events_per_s"]),
@@ -601,9 +684,14 @@ def main() -> None:
     print(
         f"backlog: {r['events']:,} events in {r['records']:,} dti.events records ({r['events_per_record']:.2f} "
         f"events per record: requests of {REQUEST}, one record per partition per request) over "
-        f"{r['partitions']} partitions (Tansu)"
+        f"{r['partitions']} partitions (Apache Kafka {r['kafka_version']})"
     )
-    print(f"producer (acks=all): {r['producer_records_per_s']:,.0f} records/s")
+    print(
+        f"Kafka's own tools ({r['kafka_perf_records']:,} of these records): ProducerPerformance "
+        f"{r['kafka_producer_perf_records_per_s']:,.0f} records/s (acks=all, idempotent), ConsumerPerformance "
+        f"{r['kafka_consumer_perf_records_per_s']:,.0f} records/s = {r['kafka_consumer_perf_per_s']:,.0f} events/s"
+    )
+    print(f"aiokafka producer (acks=all, idempotent): {r['producer_records_per_s']:,.0f} records/s")
     bare_runs = ", ".join(f"{x:,.0f}" for x in r["bare_records_runs"])
     print(
         f"bare aiokafka consumer: {r['bare_records_per_s']:,.0f} records/s (median of {bare_runs}) "
@@ -616,8 +704,9 @@ def main() -> None:
     )
     print(
         f"  = {r['naive_ratio']:.1f}x the naive agent (goal >= {GOALS['naive_ratio']:g}x), "
-        f"{r['bare_ratio']:.1%} of the bare consumer reading the same records and {r['bare_small_ratio']:.1%} of "
-        f"its rate of small messages (stretch >= {GOALS['bare_ratio']:.0%})"
+        f"{r['bare_ratio']:.1%} of the bare consumer reading the same records (goal >= {GOALS['bare_ratio']:.0%}), "
+        f"{r['kafka_perf_ratio']:.1%} of ConsumerPerformance, {r['bare_small_ratio']:.1%} of the bare consumer's "
+        f"rate of small messages"
     )
     for name, what in (
         ("broker_latency", "broker produce-to-consume"),
@@ -626,7 +715,11 @@ def main() -> None:
     ):
         x = r[name]
         print(f"latency at 1,000/s, {what}: p50 {x['p50_ms']:.0f} ms, p99 {x['p99_ms']:.0f} ms ({x['n']} samples)")
-    print(f"  load achieved in the dti pass: {r['latency_load_events_per_s']:,.0f} events/s")
+    print(
+        f"  p99 = {r['latency_vs_broker_p99']:.1f}x the broker's (goal < {GOALS['latency_vs_broker_p99']:g}x); "
+        f"load achieved in the dti pass: {r['latency_load_events_per_s']:,.0f} events/s "
+        f"({r['latency_refused_requests']} requests answered 503 and sent again)"
+    )
     if args.json:
         args.json.write_text(json.dumps(r, indent=2) + "\n")
 

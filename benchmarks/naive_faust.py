@@ -26,8 +26,8 @@ from services.kafka.faust_app import bound_fetch_wait
 
 
 async def main(broker: str, in_topics: str, out_topic: str, partitions: int, count: int | None) -> None:
-    # the same fetch wait as `dti scoring` (Faust fixes 1.5 s, which Tansu holds even while data arrives): the
-    # comparison is then between the agents, not the broker's fetch timing
+    # the same fetch wait as `dti scoring` (Faust fixes 1.5 s, and aiokafka's fetcher waits behind such a
+    # fetch: docs/kafka-mode.md): the comparison is then between the agents, not their fetch settings
     bound_fetch_wait(100)
     app = faust.App(
         f"bench-naive-{os.getpid()}",
@@ -37,9 +37,9 @@ async def main(broker: str, in_topics: str, out_topic: str, partitions: int, cou
         topic_partitions=partitions,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        broker_session_timeout=10,
-        broker_rebalance_timeout=10,
-        broker_heartbeat_interval=2,
+        broker_session_timeout=80,  # stopped while other passes run (bench_kafka): not evicted meanwhile
+        broker_rebalance_timeout=80,
+        broker_heartbeat_interval=3,
     )
     source = app.topic(
         *in_topics.split(","), key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     topic_keys: str = "dti.keys"  # compacted: source keys (hashed), shared by every ingest replica
     kafka_partitions: int = Field(default=6, ge=1)  # of dti.events, dti.scores and the scoring tables
     kafka_replication: int = Field(default=1, ge=1)
-    # acks=all with an idempotent producer; only a broker without InitProducerId v0 (Tansu 0.6) needs False
+    # acks=all with an idempotent producer (tested on Apache Kafka 4); False only for a broker without InitProducerId
     kafka_idempotence: bool = True
     kafka_send_timeout_seconds: float = Field(default=1.0, gt=0)  # then 503 + Retry-After, never a hang
     # a key revoked on dti.keys is refused by every ingest replica within this (a replica that cannot confirm it has
@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     scoring_batch_max: int = Field(default=2000, ge=1)  # events folded per batch (one changelog write per cell)
     # how long a batch waits for more events after its first one (like the producer's linger.ms)
     scoring_batch_seconds: float = Field(default=0.05, ge=0)
-    # the longest a fetch waits for data (Faust fixes 1,500 ms; Tansu holds a fetch that long even as data arrives)
+    # the longest a fetch waits for data (Faust fixes 1,500 ms; aiokafka's fetcher waits behind such a fetch)
     scoring_fetch_max_wait_ms: int = Field(default=100, ge=1)
     # a unit's score update goes to dti.scores at most this often; changes in between are coalesced
     scoring_emit_interval_seconds: float = Field(default=0.1, ge=0)

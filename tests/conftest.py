@@ -10,6 +10,9 @@ from shared.rules.model import RuleSet
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# the session's Apache Kafka clusters (`kafka`, `kafka3`), started on first use
+pytest_plugins = ["tests.kafka.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def mini_rules() -> RuleSet:

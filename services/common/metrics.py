@@ -79,12 +79,6 @@ class ServiceMetrics:
             ["topic"],
             registry=r,
         )
-        self.kafka_rereads = Counter(
-            "dti_kafka_consumer_rereads_total",
-            "Offsets the consumer skipped within an assignment, read again by the worker (seen on Tansu)",
-            ["topic"],
-            registry=r,
-        )
         self.kafka_produce_failures = Counter(
             "dti_kafka_produce_failures_total", "Sends the broker did not acknowledge in time", ["topic"], registry=r
         )

@@ -27,7 +27,7 @@ from services.common.metrics import ServiceMetrics
 from services.embedded.runtime import RulesState
 from services.ingest.keys import admin_token
 from services.kafka.app_common import service_app
-from services.kafka.bus import brokers, until_connected
+from services.kafka.bus import brokers, ensure_topics, until_connected
 from services.kafka.messages import ScoreUpdate, decode_score
 from services.kafka.rules import RulesHolder
 from shared.alerts.engine import RoundResult
@@ -115,6 +115,9 @@ class KafkaAlerts:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
+        # the topics as specified (dti.scores compacted) before the consumer's first metadata request: a
+        # broker that auto-creates topics would otherwise create dti.scores with the default policy (delete)
+        await until_connected(lambda: ensure_topics(self.settings), "topics")
         self._producer = AIOKafkaProducer(
             bootstrap_servers=brokers(self.settings), acks="all", enable_idempotence=self.settings.kafka_idempotence
         )

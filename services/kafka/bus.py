@@ -37,6 +37,9 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     compact = {"cleanup.policy": "compact"}
     return [
         NewTopic(settings.topic_events, n, rf),
+        # where scoring sets aside a record it cannot fold: created here, not by a broker's auto-creation
+        # (production clusters and the tests' brokers have it off)
+        NewTopic(settings.topic_events + ".dead", 1, rf),
         NewTopic(settings.topic_scores, n, rf, topic_configs=compact),
         NewTopic(settings.topic_alerts, n, rf),
         NewTopic(settings.topic_keys, 1, rf, topic_configs=compact),
@@ -79,13 +82,32 @@ class Producer:
         self.settings = settings
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
+        self._watch_task: asyncio.Task[None] | None = None
+        # whether the broker answered the last metadata probe or send (see `_watch`): /readyz reports it
+        self.answering = False
 
     @property
     def connected(self) -> bool:
-        return self._producer is not None
+        return self._producer is not None and self.answering
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._connect(), name="kafka-producer-connect")
+
+    async def _watch(self, producer: AIOKafkaProducer) -> None:
+        """Ask the broker for metadata every second, with the send deadline: a broker that is down or hangs
+        makes `/readyz` answer 503 (a load balancer then stops sending POSTs that would get 503 anyway), and
+        one that answers again makes it 200. A failed or successful send says the same at once."""
+        timeout = self.settings.kafka_send_timeout_seconds
+        while True:
+            try:
+                async with asyncio.timeout(timeout):
+                    await producer.client.fetch_all_metadata()
+                self.answering = True
+            except (TimeoutError, KafkaError, OSError) as exc:
+                if self.answering:
+                    log.warning("kafka_not_answering", error=repr(exc))
+                self.answering = False
+            await asyncio.sleep(1.0)
 
     async def _connect(self) -> None:
         delay = 0.2
@@ -109,6 +131,8 @@ class Producer:
                 delay = min(delay * 2, 5.0)
                 continue
             self._producer = producer
+            self.answering = True
+            self._watch_task = asyncio.create_task(self._watch(producer), name="kafka-broker-watch")
             log.info("kafka_producer_ready", brokers=self.settings.kafka_brokers)
             return
 
@@ -125,14 +149,17 @@ class Producer:
                 records = partition_records(items, partitions)
                 futures = [await producer.send(topic, value=v, key=k, partition=p) for k, p, v in records]
                 await asyncio.gather(*futures)
+            self.answering = True
         except (TimeoutError, KafkaError) as exc:
+            self.answering = False
             raise BrokerUnavailable(f"no acknowledgement from the broker within {timeout}s: {exc!r}") from exc
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._watch_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._producer is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._producer.stop(), 5)

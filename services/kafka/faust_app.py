@@ -24,7 +24,6 @@ from typing import Any, cast
 
 import faust
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.streams import _current_event
 from faust.types import TP, EventT
 
@@ -44,7 +43,6 @@ class AgentStats:
     duplicates: int = 0
     replayed: int = 0
     dead_letters: int = 0
-    rereads: int = 0
     last_batch_at: float = 0.0
     next_offset: dict[int, int] = field(default_factory=dict)  # partition -> next offset to process
     recovered: bool = False
@@ -77,6 +75,18 @@ async def _put(app: faust.App, table: Any, partition: int, key: str, value: Any)
     return ack
 
 
+CHANGELOG_ACK_SECONDS = 15.0  # then a batch's changelog writes are sent again (ScoringFaust._write)
+DEDUP_IDS_PER_RECORD = 5000  # about 250 kB of ids: well under Kafka's 1 MB default record and request size
+
+
+def dedup_chunks(records: list[list[Any]], most: int = DEDUP_IDS_PER_RECORD) -> list[list[list[Any]]]:
+    """A batch's counted ids as `dedup` records of at most `most` ids each. One record per batch was fine on
+    Tansu, which enforces no size; on Apache Kafka a backlog's batch of 2,000 records listed ~27,000 ids,
+    1.15 MB, over the producer's and the broker's 1 MB default, and the batch was dead-lettered (the
+    Kafka-mode benchmark found it)."""
+    return [records[i : i + most] for i in range(0, len(records), most)]
+
+
 @contextlib.contextmanager
 def writing_for(event: EventT[Any]) -> Iterator[None]:
     """Make `event` Faust's current event, so table writes go to its partition's changelog."""
@@ -88,13 +98,17 @@ def writing_for(event: EventT[Any]) -> Iterator[None]:
 
 
 def bound_fetch_wait(max_wait_ms: int) -> None:
-    """Faust creates its worker consumer with `fetch_max_wait_ms=1500`, not a setting. Apache Kafka answers a
-    fetch as soon as data arrives, so the value only matters when idle; Tansu holds a fetch for the whole
-    wait even while data arrives (measured: a plain consumer's produce-to-consume p50 is 33 ms with 100 ms
-    and 431 ms with 1,500 ms), which put half a second under every score. The consumer is built by
-    `AIOKafkaConsumerThread._create_worker_consumer`; this wraps it to set aiokafka's own value before the
-    consumer starts (aiokafka reads it when it creates its fetcher). Versions are pinned in uv.lock; the
-    Kafka-mode benchmark's latency figure shows if this stops taking effect."""
+    """Faust creates its worker consumer with `fetch_max_wait_ms=1500`, not a setting. That matters on Apache
+    Kafka too, not only on Tansu (where it was found): aiokafka's fetcher sends no new fetch to a broker while
+    one is in flight, and leaves partitions whose records are not consumed yet out of the next fetch; so a
+    fetch asking only for partitions with nothing new (Faust's worker consumer also holds changelog and
+    assignor partitions) is held by the broker for the whole wait, while the partitions just consumed wait
+    behind it. Measured on Apache Kafka 4.1.1 (`benchmarks/bench_kafka.py --quick`, one run each): the
+    worker scored 29,000 events/s with Faust's 1,500 ms and 73,000 with 100 ms; the POST-to-`dti.scores` p99
+    was 351 ms and 208 ms. The consumer is built by `AIOKafkaConsumerThread._create_worker_consumer`; this
+    wraps it to set aiokafka's own value before the consumer starts (aiokafka reads it when it creates its
+    fetcher). Versions are pinned in uv.lock; the Kafka-mode benchmark's figures show if this stops taking
+    effect."""
     from faust.transport.drivers import aiokafka as driver
 
     thread = driver.AIOKafkaConsumerThread
@@ -116,7 +130,6 @@ class ScoringFaust:
         n = settings.kafka_partitions
         self.stats = AgentStats()
         self.aggregator = Aggregator()
-        self._expect: dict[int, int] = {}  # partition -> next offset this worker expects in its assignment
         self.fresher: Callable[[str], Cell | None] = lambda _key: None  # the read model's view of the changelog
         # Set once the read model has read the cells changelog up to the end it found after the latest
         # assignment; `_fold` waits for it. `on_assigned` tells the read model to find that end (without a
@@ -162,7 +175,6 @@ class ScoringFaust:
         self.dedup = self.app.Table("dedup", partitions=n)
         self.dedup.on_recover(self._rebuild_index)
         self.app.agent(self.events, name="aggregate", concurrency=1)(self._aggregate)
-        self.app.on_partitions_revoked.connect(self._forget_positions)  # type: ignore[arg-type]
         self.app.on_partitions_assigned.connect(self._assigned)  # type: ignore[arg-type]
 
     def _cell(self, key: str) -> Cell | None:
@@ -191,13 +203,10 @@ class ScoringFaust:
 
     async def _rebuild_index(self) -> None:
         n = 0
-        assigned = self.assigned_partitions()
         for key, records in self.dedup.items():
             part, _, what = str(key).partition(":")
             if what == "next":
-                if int(part) in assigned:
-                    self._expect[int(part)] = int(records)
-                continue
+                continue  # a resume offset an earlier version kept for its hole re-reads (docs/kafka-mode.md)
             self.aggregator.remember(int(part), records)
             n += len(records)
         self.stats.recovered = True
@@ -241,61 +250,41 @@ class ScoringFaust:
             for ev in batch:
                 await manual.ack(ev)
 
-    async def _read_hole(self, partition: int, start: int, end: int) -> list[Incoming]:
-        """Records [start, end) of a partition, read with a plain consumer outside Faust's fetch pipeline."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=brokers(self.settings), enable_auto_commit=False)
-        await consumer.start()
-        try:
-            tp = TopicPartition(self.settings.topic_events, partition)
-            consumer.assign([tp])
-            consumer.seek(tp, start)
-            out: list[Incoming] = []
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                for r in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
-                    if r.offset >= end:
-                        return out
-                    out += [(partition, r.offset, i, ev) for i, ev in enumerate(decode_events(r.value or b""))]
-                if out and out[-1][1] >= end - 1:
-                    return out
-            raise RuntimeError(f"could not re-read {self.settings.topic_events}[{partition}] {start}..{end}")
-        finally:
-            await consumer.stop()
-
     async def _assigned(self, _sender: Any, *_args: Any, **_kwargs: Any) -> None:
         self.read_model_current.clear()
         self.on_assigned()
 
-    async def _forget_positions(self, _sender: Any, *args: Any, **_kwargs: Any) -> None:
-        """On revocation: whoever owns the partition next decides where reading resumes."""
-        revoked: set[TP] = args[0] if args else set()
-        for tp in revoked:
-            if tp.topic == self.settings.topic_events:
-                self._expect.pop(tp.partition, None)
+    async def _write(self, writes: list[tuple[Any, int, str, Any]]) -> None:
+        """Send a batch's changelog writes and wait for every acknowledgement. Seen twice on Apache Kafka
+        (of many starts): a worker's very first batch, right after Faust created its changelog topics, whose
+        acknowledgements never came, so the agent waited for ever. The writes are absolute values, so
+        sending them again is harmless: after `CHANGELOG_ACK_SECONDS` they are sent once more, and if those
+        are not acknowledged either the batch fails (logged, set aside) rather than hang."""
+        for attempt in (1, 2):
+            acks = [await _put(self.app, table, partition, key, value) for table, partition, key, value in writes]
+            if not acks:
+                return
+            # asyncio.wait, not wait_for: the delivery futures stay aiokafka's, never cancelled here
+            done, pending = await asyncio.wait(acks, timeout=CHANGELOG_ACK_SECONDS * attempt)
+            for fut in done:
+                fut.result()  # a refused write raises here
+            if not pending:
+                return
+            log.error("changelog_writes_unacknowledged", writes=len(writes), pending=len(pending), attempt=attempt)
+        raise TimeoutError(f"{len(writes)} changelog writes not acknowledged")
 
     async def _fold(self, batch: list[EventT[Any]]) -> None:
-        # Fold on the newest state of every cell. Faust's table recovery can stop short of the changelog's
-        # end: Tansu answers a partition's end offset with its last produce batch's first offset + 1, so a
-        # restarted worker recovered cells one batch old and, folding on them at once, lost that batch's
-        # events (the two-worker SIGKILL test, once start-up got faster). The read model fetches whole
-        # batches and `_cell` takes the newer state, so wait until it has read to the end.
+        # Fold on the newest state of every cell: after an assignment, wait until the read model has read the
+        # cells changelog to the end it found then. Built for Tansu, whose end offsets made Faust's recovery
+        # stop one batch short; on Apache Kafka recovery is complete, and this is kept for a fenced member's
+        # late writes (a hung worker resumed, see docs/kafka-mode.md): the read model keeps the newest cell
+        # by offset, and `_cell` builds on it rather than on a table restored from a stale last record.
         await self.read_model_current.wait()
         by_partition: dict[int, list[Incoming]] = {}
         last: dict[int, EventT[Any]] = {}
         for ev in batch:
             msg = ev.message
             p = msg.partition
-            expect = self._expect.get(p)
-            if expect is not None and msg.offset > expect:
-                # dti.events is neither compacted nor transactional, so a jump in offsets within one
-                # assignment means the consumer skipped records: seen on Tansu right after a rebalance,
-                # where Faust took the hole for a "gap" and would commit over it. Read the hole directly and
-                # fold it first, in order.
-                hole = await self._read_hole(p, expect, msg.offset)
-                by_partition.setdefault(p, []).extend(hole)
-                self.stats.rereads += 1
-                log.warning("consumer_skipped_records", partition=p, first=expect, until=msg.offset, read=len(hole))
-            self._expect[p] = max(msg.offset + 1, expect or 0)
             last[p] = ev
             try:
                 events = decode_events(msg.value or b"")
@@ -305,16 +294,15 @@ class ScoringFaust:
                 self.stats.dead_letters += 1
                 continue
             by_partition.setdefault(p, []).extend((p, msg.offset, i, ev) for i, ev in enumerate(events))
-        acks: list[Any] = []
+        writes: list[tuple[Any, int, str, Any]] = []  # table, partition, key, value
         for partition, items in by_partition.items():
             with writing_for(last[partition]):
                 out = self.aggregator.absorb(items, self._cell)
-                for key, cell in out.cells.items():
-                    acks.append(await _put(self.app, self.cells, partition, key, cell))
+                writes += [(self.cells, partition, key, cell) for key, cell in out.cells.items()]
                 for records in out.seen.values():
-                    acks.append(await _put(self.app, self.dedup, partition, f"{partition}:{records[0][2]}", records))
-                # where reading resumes, kept with the state: a restart or a new owner knows where a hole is
-                acks.append(await _put(self.app, self.dedup, partition, f"{partition}:next", self._expect[partition]))
+                    for chunk in dedup_chunks(records):
+                        key = f"{partition}:{chunk[0][2]}:{chunk[0][3]}"  # the first position it lists
+                        writes.append((self.dedup, partition, key, chunk))
             self.stats.applied += out.applied
             self.stats.duplicates += out.duplicates
             self.stats.replayed += out.replayed
@@ -323,7 +311,7 @@ class ScoringFaust:
         # then. Faust's own flush before a commit gives up after 0.1 s per message (ProducerBuffer.
         # flush_atmost), so a commit could overtake the writes and a new owner of the partition would
         # recover without them: waiting here closes that gap (the two-worker SIGKILL test caught it).
-        await asyncio.gather(*acks)
+        await self._write(writes)
         log.debug(
             "batch_folded", ranges={p: (items[0][1], items[-1][1], len(items)) for p, items in by_partition.items()}
         )

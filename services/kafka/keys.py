@@ -19,11 +19,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import asdict
+from typing import Any, TypeVar
 
 import orjson
 import structlog
+import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
@@ -115,6 +119,35 @@ class KafkaKeyStore:
 
 
 # ---------------------------------------------------------------------- the CLI's side
+CLI_TIMEOUT_SECONDS = 15.0
+T = TypeVar("T")
+
+
+def _run(settings: Settings, work: Coroutine[Any, Any, T]) -> T:
+    """Run one CLI call against the broker; a broker that is absent, refuses or hangs is one clear line
+    (Vietnamese, then English) on stderr and exit status 1, not a traceback nor aiokafka's own warnings."""
+
+    async def bounded() -> T:
+        async with asyncio.timeout(CLI_TIMEOUT_SECONDS):
+            return await work
+
+    client_log = logging.getLogger("aiokafka")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)  # its connection warnings would repeat the line below, less clearly
+    try:
+        return asyncio.run(bounded())
+    except (KafkaError, OSError, TimeoutError) as exc:
+        where = settings.kafka_brokers
+        typer.echo(
+            f"không kết nối được Kafka tại {where}, chưa lưu gì / "
+            f"Kafka at {where} did not answer, nothing was stored ({type(exc).__name__})",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    finally:
+        client_log.setLevel(level)
+
+
 async def _publish(settings: Settings, record: dict[str, object]) -> None:
     await ensure_topics(settings)
     producer = AIOKafkaProducer(
@@ -148,7 +181,7 @@ async def _records(settings: Settings) -> dict[str, dict[str, object]]:
 
 def create_key(settings: Settings, source: str, label: str | None) -> tuple[KeyInfo, str]:
     info, key = new_key(source, label)
-    asyncio.run(_publish(settings, {**asdict(info), "hash": digest(key)}))
+    _run(settings, _publish(settings, {**asdict(info), "hash": digest(key)}))
     return info, key
 
 
@@ -157,7 +190,7 @@ def list_keys(settings: Settings) -> list[KeyInfo]:
         await ensure_topics(settings)
         return await _records(settings)
 
-    records = asyncio.run(run())
+    records = _run(settings, run())
     return sorted(
         (
             KeyInfo(str(d["id"]), str(d["source"]), d.get("label"), d["created_at"], d.get("revoked_at"))  # type: ignore[arg-type]
@@ -181,4 +214,4 @@ def revoke_key(settings: Settings, key_id: str) -> bool:
         await asyncio.sleep(max(0.0, settings.kafka_keys_max_lag_seconds - (time.monotonic() - acked)))
         return True
 
-    return asyncio.run(run())
+    return _run(settings, run())

@@ -36,6 +36,11 @@ class ReadModel:
         for key, cell in records:
             if cell is None:
                 continue  # cells are never deleted by scoring; a tombstone from an operator is ignored
+            had = self.raw.get(key)
+            if had is not None and had["p"] == cell["p"] and int(cell["o"]) < int(had["o"]):
+                # an older state written after a newer one: a fenced worker's late write (a hung worker
+                # resumed before it learnt it had lost the partition). Offsets only grow, so keep the newer.
+                continue
             self.raw[key] = cell
             new = own_entry(key, cell)
             self.cells[key] = new

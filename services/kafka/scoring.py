@@ -159,8 +159,8 @@ class KafkaScoring:
                     self._end_wanted = False
                     end = await consumer.end_offsets(tps)
                 if end is not None:
-                    # positions move past whole batches, so this holds only with every record read, even
-                    # where the broker's end offset is a batch's first offset + 1 (Tansu)
+                    # positions move past whole batches and compacted gaps, so this holds once every
+                    # record up to the end is read
                     if all([await consumer.position(tp) >= end[tp] for tp in tps]):
                         end = None
                         self.faust.read_model_current.set()  # the agent may fold again
@@ -208,8 +208,7 @@ class KafkaScoring:
         skipped = {"duplicate": st.duplicates, "replayed": st.replayed, "dead_letter": st.dead_letters}
         for reason, now in skipped.items():
             self.metrics.scoring_skipped.labels(reason).inc(now - self._skipped.get(reason, 0))
-        self.metrics.kafka_rereads.labels(self.settings.topic_events).inc(st.rereads - self._skipped.get("reread", 0))
-        self._skipped = {**skipped, "reread": st.rereads}
+        self._skipped = skipped
         if fa.stats.last_batch_at:
             self.metrics.scoring_last.set(fa.stats.last_batch_at)
 
@@ -285,7 +284,6 @@ class KafkaScoring:
             "duplicates": st.duplicates,
             "replayed": st.replayed,
             "dead_letters": st.dead_letters,
-            "rereads": st.rereads,
             "partitions": sorted(self.faust.assigned_partitions()),
             "owned_units": len(self.owned),
             "scores_sent": self.sent,

@@ -69,6 +69,9 @@ KAFKA_EXPECTED = {
     "kafka.scoring_events_per_s.vs_naive",
     "kafka.scoring_events_per_s.vs_bare",
     "kafka.scoring_events_per_s.vs_bare_small",
+    "kafka.scoring_events_per_s.vs_kafka_consumer_perf",
+    "kafka.ceiling.producer_perf_records_per_s",
+    "kafka.ceiling.consumer_perf_records_per_s",
     "kafka.latency.p50_ms",
     "kafka.latency.p99_ms",
     "kafka.latency.naive_p99_ms",
@@ -78,14 +81,19 @@ KAFKA_EXPECTED = {
 
 @pytest.mark.timeout(300)
 def test_dti_bench_quick_runs_the_kafka_suite_on_a_real_broker(tmp_path: Path) -> None:
-    """The Kafka-mode benchmark starts Tansu, a naive Faust agent, `dti scoring` and `dti ingest` as real
+    """The Kafka-mode benchmark starts Apache Kafka (and runs its own perf tools), a naive Faust agent,
+    `dti scoring` and `dti ingest` as real
     processes; its worker must have scored every event (the run fails otherwise) and every figure is there."""
     figures, _printed = bench(tmp_path, "--only", "kafka", timeout=290)
     assert set(figures) == KAFKA_EXPECTED
     for name, f in figures.items():
         assert isinstance(f["value"], float) and math.isfinite(f["value"]) and f["value"] > 0, name
     # the ratios are taken against ceilings measured in the same run
-    for name in ("kafka.scoring_events_per_s.vs_naive", "kafka.scoring_events_per_s.vs_bare"):
+    for name in (
+        "kafka.scoring_events_per_s.vs_naive",
+        "kafka.scoring_events_per_s.vs_bare",
+        "kafka.scoring_events_per_s.vs_kafka_consumer_perf",
+    ):
         assert figures[name]["ceiling"] > 0 and figures[name]["ratio"] == pytest.approx(
             figures[name]["value"] / figures[name]["ceiling"]
         )

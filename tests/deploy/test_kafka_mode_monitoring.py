@@ -1,4 +1,4 @@
-"""Monitoring of Kafka mode, on real processes: a Tansu broker (tests/kafka/cluster.py), `dti ingest`,
+"""Monitoring of Kafka mode, on real processes: the session's Apache Kafka (tests/kafka/cluster.py), `dti ingest`,
 `dti scoring` and `dti alerts`, and a real Prometheus with the jobs of deploy/prometheus/prometheus.yml.
 
 - `promtool check metrics` passes on each service's real /metrics;
@@ -27,7 +27,7 @@ from tests.deploy.promql import recording_rules as load_recording_rules
 from tests.deploy.tools import DEPLOY, promtool
 from tests.e2e.conftest import e2e_rules
 from tests.e2e.helpers import ev, eventually
-from tests.kafka.cluster import Service, Tansu, create_key, kafka_env
+from tests.kafka.cluster import KafkaCluster, Service, create_key, kafka_env
 
 RULE_FILES = sorted((DEPLOY / "prometheus" / "rules").glob("*.yml"))
 JOBS = {"dti-ingest": "ingest", "dti-scoring": "scoring", "dti-alerts": "alerts"}
@@ -41,10 +41,20 @@ class KafkaMode:
 
 
 @pytest.fixture(scope="module")
-def kafka_mode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaMode]:
+def kafka_mode(kafka: KafkaCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaMode]:
     base = tmp_path_factory.mktemp("kafka-monitoring")
-    broker = Tansu(base).start()
-    env = kafka_env(broker, e2e_rules(base / "rules"), DTI_ALERTS_INTERVAL_SECONDS="1")
+    # its own consumer groups and scoring app id: the shared broker also carries the tests/kafka stack
+    env = kafka_env(
+        kafka,
+        e2e_rules(base / "rules"),
+        DTI_ALERTS_INTERVAL_SECONDS="1",
+        DTI_TOPIC_EVENTS="mon.events",
+        DTI_TOPIC_SCORES="mon.scores",
+        DTI_TOPIC_ALERTS="mon.alerts",
+        DTI_TOPIC_KEYS="mon.keys",
+        DTI_SCORING_APP_ID="mon-scoring",
+        DTI_ALERTS_GROUP="mon-alerts",
+    )
     services = {job: Service(cmd, base / cmd, env) for job, cmd in JOBS.items()}
     prometheus: Prometheus | None = None
     try:
@@ -59,7 +69,6 @@ def kafka_mode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaMode]:
             prometheus.close()
         for s in services.values():
             s.stop()
-        broker.stop()
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +112,8 @@ def test_monitoring_reads_only_what_kafka_mode_exports(scored: KafkaMode) -> Non
     # where each family comes from: scores from scoring, ingest counters from ingest, lag from the consumers
     assert {"dti_index_value", "dti_index_goal", "dti_indicator_target"} <= pages["dti-scoring"]
     assert "dti_ingest_events_total" in pages["dti-ingest"]
-    assert 'dti_kafka_consumer_lag_messages{topic="dti.events"}' in _metrics(scored.services["dti-scoring"])
+    # (the topic this module's services use on the shared broker: DTI_TOPIC_EVENTS)
+    assert 'dti_kafka_consumer_lag_messages{topic="mon.events"}' in _metrics(scored.services["dti-scoring"])
 
 
 def test_prometheus_scrapes_the_three_services(scored: KafkaMode) -> None:

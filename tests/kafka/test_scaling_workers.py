@@ -1,14 +1,26 @@
-"""Two scoring workers share the partitions and give the same totals as a from-scratch recomputation; one
-is killed with SIGKILL and restarted, and its tables come back from their changelogs."""
+"""Two scoring workers on Apache Kafka share the partitions and give the same totals as a from-scratch
+recomputation, through the faults a group meets in production, each under load (events posted while it
+happens) and each ending with exact totals (every acknowledged event counted once, none lost):
+
+- one of two live workers killed with SIGKILL: the other takes its partitions after the session timeout;
+  restarted, it rejoins with its static member id and its tables come back from their changelogs;
+- a hung worker (SIGSTOP): evicted after its session timeout, its partitions taken over, and fenced when it
+  resumes (its member id is gone; it rejoins as a new generation);
+- a static member restarted within its session timeout gets its partitions back without a rebalance."""
 
 from __future__ import annotations
 
 import random
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from shared.periods import parse_period
 from shared.rules.loader import load_ruleset, resolve_manifest
@@ -111,71 +123,183 @@ def agree(workers: list[Service], expected: ScoringEngine, flow_extra: tuple[flo
         time.sleep(0.2)
 
 
-def test_two_workers_share_partitions_and_survive_sigkill(stack: Stack) -> None:
-    rng = random.Random(7)
+class Load:
+    """Posts a wave of events in requests of 20 from a thread, a request every 20 ms: ingest keeps
+    accepting while a fault happens to the workers. `posted` holds what got a 202."""
+
+    def __init__(self, stack: Stack, events: list[dict[str, Any]]) -> None:
+        self.stack = stack
+        self.events = events
+        self.posted: list[dict[str, Any]] = []
+        self.errors: list[str] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with self.stack.ingest.client(self.stack.key) as c:
+            for i in range(0, len(self.events), 20):
+                chunk = self.events[i : i + 20]
+                r = c.post("/v1/events", json={"events": chunk})
+                if r.status_code != 202:
+                    self.errors.append(f"{r.status_code} {r.text[:200]}")
+                    return
+                self.posted += chunk
+                time.sleep(0.02)
+
+    def wait_posted(self, n: int, timeout: float = 30) -> None:
+        eventually(lambda: len(self.posted) >= n or self.errors, timeout=timeout)
+        assert not self.errors, self.errors
+
+    @contextmanager
+    def running(self) -> Iterator[Load]:
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self._thread.join(timeout=120)
+        assert not self.errors, self.errors
+        assert len(self.posted) == len(self.events)
+
+
+def partitions(w: Service) -> set[int]:
+    return set(w.get("/v1/worker")["partitions"])
+
+
+def sharing(a: Service, b: Service) -> bool:
+    pa, pb = partitions(a), partitions(b)
+    return bool(pa) and bool(pb) and not (pa & pb) and pa | pb == {0, 1, 2, 3}
+
+
+@pytest.fixture(scope="module")
+def pair(stack: Stack) -> Iterator[tuple[Service, Service, tuple[float, float]]]:
+    """The stack's worker and a second one with a static member id, sharing the partitions; and the
+    province's sums before this module posted anything (other tests reported in the same year)."""
     a = stack.scoring
-    b = Service("scoring", stack.base / "scoring-b", {**stack.env, "DTI_SCORING_INSTANCE_ID": "scoring-b"}).start()
+    # b is a static member (DTI_SCORING_INSTANCE_ID) with a session long enough for a restart to fit in it
+    env = {**stack.env, "DTI_SCORING_INSTANCE_ID": "scoring-b", "DTI_SCORING_SESSION_TIMEOUT_SECONDS": "15"}
+    b = Service("scoring", stack.base / "scoring-b", env).start()
     try:
-
-        def shared() -> bool:
-            pa, pb = set(a.get("/v1/worker")["partitions"]), set(b.get("/v1/worker")["partitions"])
-            return bool(pa) and bool(pb) and not (pa & pb) and pa | pb == {0, 1, 2, 3}
-
-        eventually(shared, timeout=40)
-        before_a = a.get("/v1/worker")["processed"]
-        # the province also holds what other tests reported in 2025 elsewhere: start from its current sums
+        eventually(lambda: sharing(a, b), timeout=40)
         base = a.get("/v1/data", org_unit="P", period="2025")["values"]
-        flow_extra = (base.get("tthc.records_total", 0.0), base.get("tthc.records_online", 0.0))
-        first = wave(rng, "w1", 300)
-        post(stack.ingest, stack.key, first)
-        expected = recompute(stack, first)
-        agree([a, b], expected, flow_extra)
-        # both did real work: each folded the events of its own partitions
-        assert a.get("/v1/worker")["processed"] > before_a
-        assert b.get("/v1/worker")["processed"] > 0
-        # district values computed from both workers' cells agree with the recomputation
-        for d in DISTRICTS:
-            want = expected.score("mini", d, parse_period("2025")).indicators["A1"].value
-            assert want is not None and a1(a, d) == a1(b, d) == round(want, 6)  # the API rounds to 6 places
-
-        # Then the SIGKILL leg with B alone in the group: A leaves cleanly and B takes all partitions.
-        # Why not kill B while A runs: Tansu 0.6 is not Apache Kafka in how a group settles after a member
-        # dies. We saw it complete a generation with only the rejoining worker (which, as leader, assigned
-        # itself every partition) without telling the live worker, which kept consuming its old partitions
-        # as a zombie; Apache Kafka answers such a member's heartbeats and commits with REBALANCE_IN_PROGRESS
-        # or ILLEGAL_GENERATION and it rejoins. The worker code and settings are the production ones.
-        a.stop()
-        eventually(lambda: b.get("/v1/worker")["partitions"] == [0, 1, 2, 3], timeout=40)
-        second = wave(rng, "w2", 200)
-        post(stack.ingest, stack.key, second)
-        agree([b], recompute(stack, first + second), flow_extra)
-        b.kill()  # SIGKILL right after: no leave-group, and the last batches' offsets are likely uncommitted
-        third = wave(rng, "w3", 200)
-        post(stack.ingest, stack.key, third)  # ingest does not need scoring: the events wait on the topic
-        # memory store: the restarted worker rebuilds its tables from the changelog topics. Tansu is not Apache
-        # Kafka here either: it answers a partition's end offset with its last produce batch's first offset
-        # + 1, so Faust's recovery stops before the rest of that batch, and the worker folds only once its
-        # read model (which fetches whole batches) has read to the end (ScoringFaust._fold).
-        b.start()
-        post(stack.ingest, stack.key, first[:100])  # and a client retries old events: counted once
-        fourth = wave(rng, "w4", 100)
-        post(stack.ingest, stack.key, fourth)
-        expected = recompute(stack, first + second + third + fourth)
-        agree([b], expected, flow_extra)
-        status = b.get("/v1/worker")
-        assert status["processed"] > 0 and status["duplicates"] >= 100
-        # the score updates on dti.scores (read with kafka-python) carry the same district values
-        for d in DISTRICTS:
-            want = expected.score("mini", d, parse_period("2025")).indicators["A1"].value
-            eventually(
-                lambda d=d, want=want: (
-                    latest_scores(stack.broker.bootstrap)[f"{d}|mini|2025"]["indicators"]["A1"]["value"] == want
-                ),
-                timeout=20,
-            )
-        metrics = httpx.get(f"{b.url}/metrics", timeout=10).text
-        assert (
-            "dti_scoring_events_total" in metrics and 'dti_kafka_consumer_lag_messages{topic="dti.events"}' in metrics
-        )
+        yield a, b, (base.get("tthc.records_total", 0.0), base.get("tthc.records_online", 0.0))
     finally:
         b.stop()
+        if a.proc is None or a.proc.poll() is not None:
+            a.start()  # the session's stack keeps its worker for the tests after this module
+
+
+POSTED: list[dict[str, Any]] = []  # everything this module's tests posted, in order
+
+
+def test_two_workers_share_partitions_and_exact_totals(stack: Stack, pair: tuple[Service, Service, Any]) -> None:
+    a, b, flow_extra = pair
+    before_a = a.get("/v1/worker")["processed"]
+    first = wave(random.Random(7), "w1", 300)
+    post(stack.ingest, stack.key, first)
+    POSTED.extend(first)
+    expected = recompute(stack, POSTED)
+    agree([a, b], expected, flow_extra)
+    # both did real work: each folded the events of its own partitions
+    assert a.get("/v1/worker")["processed"] > before_a
+    assert b.get("/v1/worker")["processed"] > 0
+    # district values computed from both workers' cells agree with the recomputation
+    for d in DISTRICTS:
+        want = expected.score("mini", d, parse_period("2025")).indicators["A1"].value
+        assert want is not None and a1(a, d) == a1(b, d) == round(want, 6)  # the API rounds to 6 places
+
+
+def test_sigkill_one_of_two_live_workers_under_load(stack: Stack, pair: tuple[Service, Service, Any]) -> None:
+    a, b, flow_extra = pair
+    eventually(lambda: sharing(a, b), timeout=40)
+    events = wave(random.Random(11), "w2", 400)  # 800 events, 40 requests over about 2 s
+    with Load(stack, events).running() as load:
+        load.wait_posted(200)
+        b.kill()  # no leave-group, and its last batches' offsets are likely uncommitted
+        # the live worker takes every partition once b's session has expired (15 s)
+        eventually(lambda: partitions(a) == {0, 1, 2, 3}, timeout=40)
+    POSTED.extend(load.posted)
+    agree([a], recompute(stack, POSTED), flow_extra)
+    # b comes back (the same static member id) and the two share again; its tables come back from the
+    # changelogs, and a client's retry of old events is counted once
+    b.start()
+    eventually(lambda: sharing(a, b), timeout=60)
+    post(stack.ingest, stack.key, POSTED[:100])
+    more = wave(random.Random(12), "w3", 100)
+    post(stack.ingest, stack.key, more)
+    POSTED.extend(more)
+    expected = recompute(stack, POSTED)
+    agree([a, b], expected, flow_extra)
+    assert a.get("/v1/worker")["duplicates"] + b.get("/v1/worker")["duplicates"] >= 100
+    # the score updates on dti.scores (read with kafka-python) carry the same district values
+    for d in DISTRICTS:
+        want = expected.score("mini", d, parse_period("2025")).indicators["A1"].value
+        eventually(
+            lambda d=d, want=want: (
+                latest_scores(stack.broker.bootstrap)[f"{d}|mini|2025"]["indicators"]["A1"]["value"] == want
+            ),
+            timeout=20,
+        )
+    metrics = httpx.get(f"{b.url}/metrics", timeout=10).text
+    assert "dti_scoring_events_total" in metrics and 'dti_kafka_consumer_lag_messages{topic="dti.events"}' in metrics
+
+
+def test_hung_worker_is_evicted_taken_over_and_fenced(stack: Stack, pair: tuple[Service, Service, Any]) -> None:
+    a, b, flow_extra = pair
+    eventually(lambda: sharing(a, b), timeout=60)
+    assert b.proc is not None
+    events = wave(random.Random(13), "w4", 400)
+    with Load(stack, events).running() as load:
+        load.wait_posted(200)
+        b.proc.send_signal(signal.SIGSTOP)  # hung: its sockets stay open, it sends no heartbeats
+        try:
+            t0 = time.monotonic()
+            # evicted after its session timeout (15 s): the live worker takes its partitions and folds them
+            eventually(lambda: partitions(a) == {0, 1, 2, 3}, timeout=40)
+            evicted_after = time.monotonic() - t0
+        finally:
+            load.wait_posted(len(events), timeout=60)
+            seen_before = len(b.log_path.read_text())
+            b.proc.send_signal(signal.SIGCONT)
+    POSTED.extend(load.posted)
+    # b resumes believing it owns its old partitions; the broker has fenced it (its member id is gone), so it
+    # rejoins as a new member and the two share again; nothing it did as a zombie changes the totals
+    eventually(lambda: sharing(a, b), timeout=60)
+    expected = recompute(stack, POSTED)
+    agree([a, b], expected, flow_extra)
+    assert evicted_after >= 10.0, evicted_after  # not before its session (15 s) could have expired
+    # fenced: the first commit it tried after resuming was refused, its member id being unknown
+    assert "UnknownMemberIdError" in b.log_path.read_text()[seen_before:]
+
+
+def test_static_member_restarted_within_its_session_keeps_its_partitions(
+    stack: Stack, pair: tuple[Service, Service, Any]
+) -> None:
+    """b stops (a static member does not leave the group) and starts again within its 15 s session: the
+    coordinator hands it its old assignment and the group does not rebalance, so a never sees its own
+    partitions change; events posted meanwhile wait on the topic and are all counted."""
+    a, b, flow_extra = pair
+    eventually(lambda: sharing(a, b), timeout=60)
+    mine, theirs = partitions(a), partitions(b)
+    joins_before = a.log_path.read_text().count("Joined group")
+    seen: list[set[int]] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.append(partitions(a))
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        b.stop()
+        more = wave(random.Random(14), "w5", 100)
+        post(stack.ingest, stack.key, more)
+        POSTED.extend(more)
+        b.start()
+        eventually(lambda: partitions(b) == theirs, timeout=30)
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert seen and all(p == mine for p in seen), seen
+    assert a.log_path.read_text().count("Joined group") == joins_before  # no new generation for a
+    agree([a, b], recompute(stack, POSTED), flow_extra)
