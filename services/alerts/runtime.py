@@ -22,14 +22,16 @@ from prometheus_client import Counter, Gauge
 from services.alerts.delivery import DeliveryFailed, SmtpConfig, deliver_due, post_alertmanager
 from services.alerts.outbox import AlertStore, Delivery
 from services.common.metrics import ServiceMetrics
+from shared import clock
 from shared.alerts.alertmanager import api_v2_alerts, for_alertmanager, webhook_payload
 from shared.alerts.engine import AlertEngine, RoundResult
 from shared.alerts.notify import Notification
 from shared.alerts.state import AlertBook
-from shared.periods import PROVINCE_TZ
+from shared.periods import PROVINCE_TZ, local_date
 from shared.rules.model import RuleSet
 from shared.scoring.results import UnitScore
 from shared.settings import Settings
+from shared.years import open_years
 
 log = structlog.get_logger(__name__)
 LastData = dict[tuple[str, str], datetime]
@@ -107,13 +109,17 @@ class AlertsRuntime:
     async def run_round(self, now: datetime | None = None) -> RoundResult:
         """One evaluation over the current scores; saved (state, history, outbox) before returning."""
         async with self._lock:
-            now = now or datetime.now(PROVINCE_TZ)
-            scores = [s for s in self._scores() if s.year == now.year]
+            now = now or clock.now()
+            # the open assessment years: alerts of the year being assessed stay alive after 1 January
+            years = open_years(self.engine.rules, local_date(now))
+            scores = [s for s in self._scores() if s.year in years]
             last = self._last_data()
             t0 = time.perf_counter()
             loop = asyncio.get_running_loop()
             try:
-                result = await loop.run_in_executor(self._thread, self.engine.evaluate, self.book, scores, now, last)
+                result = await loop.run_in_executor(
+                    self._thread, self.engine.evaluate, self.book, scores, now, last, years
+                )
             except Exception:
                 self.rounds.labels("error").inc()
                 raise

@@ -11,7 +11,7 @@ from fastapi.requests import Request
 from fastapi.responses import JSONResponse
 
 from services.alerts import routes as alerts_routes
-from services.common import ops, rules_routes
+from services.common import ops, rules_routes, years_routes
 from services.common.errors import pointer, vi_for
 from services.common.metrics import ServiceMetrics
 from services.common.middleware import RequestContext
@@ -50,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(observations.router)
     app.include_router(read.router)
     app.include_router(rules_routes.router)
+    app.include_router(years_routes.router)
     app.include_router(ops.router)
     app.include_router(alerts_routes.router)
     app.include_router(web.router)

@@ -7,7 +7,7 @@ event ids make retries idempotent.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -15,6 +15,7 @@ from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
 
 from services.common.errors import fail, pointer, vi_for
+from shared import clock
 from shared.events import AcceptedEvent, EventIn, FieldError, check_event, years_covered
 from shared.rules.model import RuleSet
 
@@ -173,7 +174,7 @@ def check_permissions(events: list[EventIn], source: str, rules: RuleSet, prefix
 def check_rules(
     events: list[EventIn], rules: RuleSet, prefix: str, batch: bool, max_future: timedelta
 ) -> list[FieldError]:
-    now = datetime.now().astimezone()
+    now = clock.now()
     years = years_covered(rules)
     errors: list[FieldError] = []
     for i, ev in enumerate(events):

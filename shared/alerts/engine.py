@@ -12,7 +12,7 @@ must be driven from one thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,13 +70,15 @@ class AlertEngine:
         scores: Iterable[UnitScore],
         now: datetime,
         last_data: LastData | None = None,
+        years: Collection[int] | None = None,
     ) -> RoundResult:
         """Evaluate every rule against `scores` at `now`, mutating `book`.
 
         `scores` may be all current scores or only those that changed: alerts of frameworks, units and
         periods absent from them keep their state. Stale-data rules run only when `last_data` is given
         (newest data per metric or indicator code and org-unit code, for the unit itself: the core adds
-        descendants); it must then cover every unit.
+        descendants); it must then cover every unit. `years`: the open assessment years
+        (shared.years.open_years), whose trajectories and goal are compared; default the year of `now`.
         """
         require_aware(now)
         cfg = self.config
@@ -88,7 +90,7 @@ class AlertEngine:
             errors: tuple[str, ...] = ()
         else:
             builder = CandidateBuilder(self.rules, cfg, self.base_url)
-            built = builder.build(scores, now, book.series, last_data)
+            built = builder.build(scores, now, book.series, last_data, years)
             assert self._evaluator is not None
             outcome = self._evaluator.evaluate([c.fact for c in built.candidates])
             built_candidates, scopes, matched, errors = built.candidates, built.scopes, outcome.ids, outcome.errors

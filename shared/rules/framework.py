@@ -60,6 +60,9 @@ _FRAMEWORK_KEYS = {
     "min_coverage",
     "trajectory_tolerance",
     "goal",
+    "governs",
+    "close_after",
+    "late_data",
     "main_indicators",
     "indicators",
     "pillars",
@@ -143,6 +146,9 @@ def parse_framework(
     tol_node = root.get("trajectory_tolerance")
     tolerance = as_quantity(tol_node, True, problems, "trajectory_tolerance") if tol_node else 0.05
     goal = _goal(root.get("goal"), problems)
+    governs = _governs(root.get("governs"), problems)
+    close_after = _close_after(root.get("close_after"), problems)
+    late = as_choice(root.get("late_data"), ("refuse", "accept"), problems, "late_data") or "refuse"
 
     codes: dict[str, Location] = {}
 
@@ -249,6 +255,9 @@ def parse_framework(
         pillars=pillars,
         index=index,
         file=file,
+        governs=governs,
+        close_after=close_after,
+        late_data=late,  # type: ignore[arg-type]
     )
 
 
@@ -271,6 +280,36 @@ def _years(root: Node, problems: Problems) -> tuple[int, int] | None:
         problems.add(node.loc, f"years: first year {a} is after last year {b}")
         return None
     return (a, b)
+
+
+def _governs(node: Node | None, problems: Problems) -> tuple[int, int | None] | None:
+    """`governs: {from: 2025}` or `{from: 2022, to: 2024}`: the assessment years the framework is in force for."""
+    if node is None or not expect_map(node, problems, "governs"):
+        return None
+    check_keys(node, {"from", "to", "note"}, problems, "governs")
+    first = as_int(req(node, "from", problems, "governs"), problems, "governs from")
+    last = as_int(node.get("to"), problems, "governs to")
+    if first is None:
+        return None
+    if last is not None and last < first:
+        problems.add(node.loc, f"governs: 'to' {last} is before 'from' {first}")
+        return None
+    return (first, last)
+
+
+def _close_after(node: Node | None, problems: Problems) -> tuple[int, int]:
+    """`close_after: {month: 3, day: 31}`: the date of the following year on which an assessment year closes."""
+    if node is None or not expect_map(node, problems, "close_after"):
+        return (3, 31)
+    check_keys(node, {"month", "day", "note"}, problems, "close_after")
+    month = as_int(req(node, "month", problems, "close_after"), problems, "close_after month")
+    day = as_int(req(node, "day", problems, "close_after"), problems, "close_after day")
+    if month is None or day is None:
+        return (3, 31)
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        problems.add(node.loc, f"close_after: month {month}, day {day} is not a date")
+        return (3, 31)
+    return (month, day)
 
 
 def _goal(node: Node | None, problems: Problems) -> Goal | None:

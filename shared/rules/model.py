@@ -254,6 +254,17 @@ class Framework:
     pillars: dict[str, Composite]
     index: Composite
     file: str
+    # the assessment years this framework governs (Decision 922: 2022-2024; 405: from 2025, None = no end);
+    # None: the whole `years` range
+    governs: tuple[int, int | None] | None = None
+    # an assessment year closes on this (month, day) of the following year (the ministry assesses a year in
+    # the first months of the next); after it, data dated in the year is refused unless an admin reopens it
+    close_after: tuple[int, int] = (3, 31)
+    late_data: Literal["refuse", "accept"] = "refuse"  # accept: closed years still take data (a test bed)
+
+    def governs_year(self, year: int) -> bool:
+        first, last = self.governs if self.governs is not None else self.years
+        return first <= year and (last is None or year <= last)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from services.common.auth import SourceDep
 from services.common.backend import IngestBackend, ingest_backend
 from services.common.errors import fail
+from services.common.years_routes import closed_errors, refuse_closed
 from services.ingest.parsing import (
     accepted,
     check_permissions,
@@ -23,6 +24,7 @@ from services.ingest.parsing import (
     validate_items,
 )
 from shared.events import EventIn
+from shared.periods import year_quarter
 
 router = APIRouter(tags=["ingest"])
 
@@ -62,6 +64,7 @@ _BODY_DOC: dict[str, Any] = {
         401: {"description": "missing or bad key"},
         403: {"description": "source or metric not allowed for this key"},
         413: {"description": "too large"},
+        409: {"description": "events dated in a closed assessment year, each listed"},
         415: {"description": "unsupported content type"},
         422: {"description": "invalid events, each listed"},
         503: {"description": "storage unavailable; retry"},
@@ -101,6 +104,18 @@ async def post_events(
             "event(s) refused by the rules; nothing from this request was stored",
             errors,
         )
+    closed = closed_errors(
+        rules,
+        [
+            (f"{prefix}/{i}/occurred_at" if batch else f"{prefix}/occurred_at", i if batch else None, year)
+            for i, e in enumerate(events)
+            for year in (year_quarter(e.occurred_at)[0],)
+        ],
+        b,
+    )
+    if closed:
+        b.metrics.ingest_rejections.labels(source, "year_closed").inc(len(items))
+        refuse_closed(closed)
     try:
         result = await b.append(accepted(events))
     except Exception as exc:

@@ -7,7 +7,7 @@ An observation is the figure for (org unit, metric, period); sending it again re
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,9 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter, Validat
 from services.common.auth import SourceDep
 from services.common.backend import IngestBackend, ingest_backend
 from services.common.errors import fail, pointer, vi_for
+from services.common.years_routes import closed_errors, refuse_closed
 from services.embedded.storage import Observation
 from services.ingest.parsing import JSON_TYPES, media_type, read_body
 from services.ingest.table_upload import TableError, TableUnreadable, read_table, rows_of
+from shared import clock
 from shared.events import FieldError, years_covered
 from shared.periods import PROVINCE_TZ, parse_period
 from shared.rules.model import Latest, RuleSet
@@ -68,7 +70,11 @@ _DOC: dict[str, Any] = {
     "/v1/observations",
     status_code=202,
     openapi_extra=_DOC,
-    responses={422: {"description": "invalid rows, each named"}, 403: {"description": "not allowed"}},
+    responses={
+        422: {"description": "invalid rows, each named"},
+        403: {"description": "not allowed"},
+        409: {"description": "figures for a closed assessment year, each named"},
+    },
 )
 async def post_observations(
     request: Request, source: SourceDep, b: Annotated[IngestBackend, Depends(ingest_backend)]
@@ -94,6 +100,9 @@ async def post_observations(
             "invalid observation(s); nothing was stored",
             errors=errors,
         )
+    # every row was valid, so obs[i] is item i (row i + 2 of a sheet, under its header)
+    where = "/observations/{}/period" if ctype in JSON_TYPES else "/rows/{}/period"
+    refuse_closed(closed_errors(rules, [(where.format(i), i, int(o.period[:4])) for i, o in enumerate(obs)], b))
     try:
         result = await b.observe(obs)
     except Exception as exc:
@@ -262,7 +271,7 @@ def _resolve(
                 f"year {period.year} is outside the years the rules cover ({first}–{last})",
             )
         )
-    if period.start > date.today():
+    if period.start > clock.today():
         errs.append(("period", "future_period", "kỳ báo cáo chưa bắt đầu", "the period has not started yet"))
     if errs or metric is None or metric_code is None:
         return None, errs

@@ -195,6 +195,7 @@
     frameworks: [], // [{code, name, name_en, years}]
     departments: new Map(), // code -> {name, name_en}, learnt from /v1/gaps
     today: null, // the province's date, from the API's as_of
+    defaultYear: null, // the year shown without a choice: the oldest open assessment year (GET /v1/scores)
   };
 
   let generation = 0;
@@ -1152,6 +1153,10 @@
         await loadMeta();
         const first = await getJson("/v1/scores", { framework: meta.frameworks.some((f) => f.code === state.fw) ? state.fw : null });
         meta.today = first.as_of;
+        // without a period the API answers the year being assessed (the oldest open year: last year until
+        // it closes on 31 March) under the framework in force for it: the page starts there
+        meta.defaultYear = Number(String(first.period).slice(0, 4));
+        if (!state.fw) state.fw = first.framework.code;
         break;
       } catch (_e) {
         const banner = $("connection");
@@ -1166,7 +1171,7 @@
     if (state.compare && !state.fw2) state.fw2 = (meta.frameworks.find((f) => f.code !== state.fw) || {}).code || null;
     state.compare = state.compare && !!state.fw2;
     const m = /^(\d{4})(?:-(Q[1-4]))?$/.exec(initialPeriod || "");
-    state.year = m ? Number(m[1]) : currentYear();
+    state.year = m ? Number(m[1]) : meta.defaultYear || currentYear();
     state.quarter = m && m[2] ? m[2] : "";
     fillControls();
     writeUrl();
