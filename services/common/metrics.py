@@ -33,6 +33,12 @@ class ServiceMetrics:
         self.ingest_rejections = Counter(
             "dti_ingest_rejections_total", "Events or requests refused, by reason", ["source", "reason"], registry=r
         )
+        self.ingest_mapped = Counter(
+            "dti_ingest_mapped_events_total",
+            "Events naming a pre-reform org-unit code, counted for the unit in force (by source: who still sends them)",
+            ["source"],
+            registry=r,
+        )
         self.last_event = Gauge(
             "dti_ingest_last_event_timestamp_seconds",
             "When a source last sent an accepted event (Unix time)",

@@ -26,6 +26,8 @@ class OrgUnit:
     population: float | None  # declared or summed over children
     households: float | None
     loc: Location
+    # the units of the former tree this unit was formed from (rules: `formed_from`); their codes map here
+    formed_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,8 @@ class OrgTree:
     descendants_at_level: dict[tuple[int, Level], int]
     # levels a reform removed (e.g. districts in 2025): frameworks may still name them; they are ignored
     former_levels: tuple[Level, ...] = ()
+    # (new unit, old code, where it is written) for every `formed_from` entry: checked against the former tree
+    formed_from_locs: tuple[tuple[str, str, Location], ...] = ()
 
     def unit(self, code: str) -> OrgUnit:
         return self.units[self.by_code[code]]
@@ -277,3 +281,8 @@ class RuleSet:
     catalog: Catalog
     frameworks: dict[str, Framework]
     alerts: AlertRules | None = None  # rules/alerts.yaml, when the manifest names one
+    # the tree before a reform (`former_org_units`), in force until `org_units_from`; its codes map to the
+    # units in force through `crosswalk` (old code -> code in force), built from the units' `formed_from`
+    former_org_tree: OrgTree | None = None
+    org_units_from: str | None = None  # ISO date the tree in force took effect, e.g. 2025-07-01
+    crosswalk: dict[str, str] | None = None

@@ -22,6 +22,7 @@ from services.embedded.storage import Observation
 from services.ingest.parsing import JSON_TYPES, media_type, read_body
 from services.ingest.table_upload import TableError, TableUnreadable, read_table, rows_of
 from shared import clock
+from shared.crosswalk import abolished, unit_in_force
 from shared.events import FieldError, years_covered
 from shared.periods import PROVINCE_TZ, parse_period
 from shared.rules.model import Latest, RuleSet
@@ -236,7 +237,23 @@ def _resolve(
                 f"source '{source}' may not report '{metric_code}'",
             )
         )
-    if ob.org_unit not in rules.org_tree.by_code:
+    unit_code = unit_in_force(rules, ob.org_unit)
+    sources = rules.org_tree.unit(unit_code).formed_from if unit_code is not None else ()
+    if unit_code is not None and unit_code != ob.org_unit and len(sources) > 1:
+        # a figure replaces the unit's previous one: figures of several former units cannot be added up here
+        errs.append(
+            (
+                "org_unit",
+                "former_org_unit",
+                f"'{ob.org_unit}' nay thuộc '{unit_code}' (hợp nhất từ {len(sources)} đơn vị): "
+                f"hãy báo cáo số liệu của '{unit_code}'",
+                f"'{ob.org_unit}' is now part of '{unit_code}' (formed from {len(sources)} units): "
+                f"report the figure of '{unit_code}'",
+            )
+        )
+    elif unit_code is None and (why := abolished(rules, ob.org_unit)) is not None:
+        errs.append(("org_unit", "org_unit_abolished", *why))
+    elif unit_code is None:
         errs.append(
             (
                 "org_unit",
@@ -278,7 +295,7 @@ def _resolve(
     # the figure stands at the end of its period (noon, province time), so it lands in that period
     when = datetime.combine(period.end, time(12, 0), tzinfo=PROVINCE_TZ)
     return Observation(
-        ob.org_unit,
+        unit_code or ob.org_unit,
         metric_code,
         period.id,
         ob.value,
