@@ -145,7 +145,7 @@ class ScoresCollector(Collector):
         fams = {n: GaugeMetricFamily(n, h, labels=lb) for n, h, lb in _SCORE_FAMILIES}
         goal = GaugeMetricFamily(*_GOAL_FAMILY[:2], labels=_GOAL_FAMILY[2])
         for fw_code, framework in rules.frameworks.items():
-            if framework.goal is not None:
+            if framework.goal is not None and framework.goal.value is not None:
                 goal.add_metric([fw_code, str(framework.goal.year)], framework.goal.value)
         tree = rules.org_tree
         for us in scores:

@@ -40,7 +40,7 @@ def load_rules(rules: Path, org_units: Path | None = None) -> RuleSet:
         return load_ruleset(manifest)
     doc = YAML(typ="safe").load(manifest.read_text(encoding="utf-8"))
     base = manifest.parent.resolve()
-    for key in ("catalog", "alerts"):
+    for key in ("catalog", "alerts", "history", "peers"):
         if key in doc:
             doc[key] = str(base / doc[key])
     doc["frameworks"] = [str(base / f) for f in doc.get("frameworks", [])]

@@ -226,7 +226,9 @@ class CandidateBuilder:
         assert isinstance(rule.params, GoalAtRisk)
         goal = fw.goal
         idx = us.composites.get(INDEX_CODE)
-        if goal is None or idx is None or idx.value is None or idx.coverage + 1e-12 < rule.params.min_coverage:
+        if goal is None or goal.value is None or idx is None or idx.value is None:
+            return  # a rank goal whose DTI value nobody published has no path to compare with
+        if idx.coverage + 1e-12 < rule.params.min_coverage:
             return
         expected = _goal_path(rule.params.baseline, goal.year, goal.value, today)
         shortfall = expected - idx.value

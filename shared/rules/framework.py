@@ -313,17 +313,26 @@ def _close_after(node: Node | None, problems: Problems) -> tuple[int, int]:
 
 
 def _goal(node: Node | None, problems: Problems) -> Goal | None:
+    """`goal: {year: 2030, rank: 20, of: 34}`, `{year: 2025, value: 0.66}` or both, with a note."""
     if node is None or not expect_map(node, problems, "goal"):
         return None
-    check_keys(node, {"year", "value", "note"}, problems, "goal")
+    check_keys(node, {"year", "value", "rank", "of", "note"}, problems, "goal")
     year = as_int(req(node, "year", problems, "goal"), problems, "goal year")
-    vnode = req(node, "value", problems, "goal")
+    vnode = node.get("value")
     value = as_number(vnode, problems, "goal value")
     if value is not None and vnode is not None and not 0.0 <= value <= 1.0:
         problems.add(vnode.loc, "goal value is a DTI value and must lie between 0 and 1")
         return None
+    rank = as_int(node.get("rank"), problems, "goal rank")
+    of = as_int(node.get("of"), problems, "goal of")
+    if value is None and rank is None:
+        problems.add(node.loc, "a goal needs a DTI value, a rank (with 'of'), or both")
+        return None
+    if rank is not None and (of is None or not 1 <= rank <= of):
+        problems.add(node.loc, "a goal rank needs 'of' (the number of provinces ranked) and must lie in 1..of")
+        return None
     note = as_str(node.get("note"), problems, "note") or ""
-    return Goal(year, value, note) if year is not None and value is not None else None
+    return Goal(year, value, note, rank, of) if year is not None else None
 
 
 def _composite(el: Node, problems: Problems, what: str, default_code: str | None = None) -> Composite | None:

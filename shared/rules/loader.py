@@ -18,10 +18,11 @@ from shared.rules.framework import parse_framework
 from shared.rules.model import Catalog, Framework, OrgTree, RuleSet
 from shared.rules.org_units import build_crosswalk, parse_org_units
 from shared.rules.problems import Location, Problems, RulesInvalid
+from shared.rules.results import Published, parse_history, parse_peers
 from shared.rules.source import Node, load_yaml
 
 MANIFEST = "ruleset.yaml"
-KINDS = ("ruleset", "org_units", "catalog", "framework", "alerts")
+KINDS = ("ruleset", "org_units", "catalog", "framework", "alerts", "history", "peers")
 
 
 @dataclass(slots=True)
@@ -84,7 +85,18 @@ def _load(manifest: Path, problems: Problems) -> RuleSet | None:
         return None
     check_keys(
         root,
-        {"kind", "org_units", "org_units_from", "former_org_units", "catalog", "frameworks", "alerts", "note"},
+        {
+            "kind",
+            "org_units",
+            "org_units_from",
+            "former_org_units",
+            "catalog",
+            "frameworks",
+            "alerts",
+            "history",
+            "peers",
+            "note",
+        },
         problems,
         "ruleset",
     )
@@ -108,6 +120,16 @@ def _load(manifest: Path, problems: Problems) -> RuleSet | None:
         since = _iso_date(root.get("org_units_from"), problems)
         if former_tree is not None and tree is not None:
             crosswalk = build_crosswalk(tree, former_tree, problems)
+    history: tuple[Published, ...] = ()
+    if root.get("history") is not None:  # the province's published DTI and rank by year
+        hist_read = part("history", "history")
+        if hist_read is not None and hist_read.node is not None:
+            history = parse_history(hist_read.node, problems)
+    peers = None
+    if root.get("peers") is not None:  # optional: the last published table of provinces' DTI
+        peers_read = part("peers", "peers")
+        if peers_read is not None and peers_read.node is not None:
+            peers = parse_peers(peers_read.node, problems)
     cat_read = part("catalog", "catalog")
     catalog = parse_catalog(cat_read.node, problems) if cat_read and cat_read.node else None
     frameworks: dict[str, Framework] = {}
@@ -145,7 +167,19 @@ def _load(manifest: Path, problems: Problems) -> RuleSet | None:
     if tree is None or catalog is None or problems:
         return None
     files_in_force = tuple((f.display, _sha(f.text)) for f in files)
-    return RuleSet(version_of(files), files_in_force, tree, catalog, frameworks, alerts, former_tree, since, crosswalk)
+    return RuleSet(
+        version_of(files),
+        files_in_force,
+        tree,
+        catalog,
+        frameworks,
+        alerts,
+        former_tree,
+        since,
+        crosswalk,
+        history,
+        peers,
+    )
 
 
 def _iso_date(node: Node | None, problems: Problems) -> str | None:
@@ -220,6 +254,10 @@ def check_files(paths: list[Path]) -> list[str]:
             parse_org_units(read.node, problems)
         elif kind == "catalog":
             parse_catalog(read.node, problems)
+        elif kind == "history":
+            parse_history(read.node, problems)
+        elif kind == "peers":
+            parse_peers(read.node, problems)
         elif kind == "alerts":
             frameworks = _context_frameworks(path.parent / MANIFEST, catalog, tree)
             parse_alerts(read.node, problems, catalog, tree, frameworks, read.display)

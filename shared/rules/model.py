@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from shared.alerts.model import AlertRules  # depends on shared.rules.problems only: no import cycle
 from shared.rules.problems import Location
+
+if TYPE_CHECKING:
+    from shared.rules.results import Peers, Published
 
 MetricType = Literal["counter", "gauge"]
 Direction = Literal["higher", "lower"]
@@ -237,9 +240,14 @@ class Composite:
 
 @dataclass(frozen=True, slots=True)
 class Goal:
+    """The province's goal for a year: a DTI value, a rank among `of` provinces, or both (a rank goal whose
+    value nobody published has no value: nothing is invented)."""
+
     year: int
-    value: float
+    value: float | None
     note: str
+    rank: int | None = None
+    of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,3 +294,5 @@ class RuleSet:
     former_org_tree: OrgTree | None = None
     org_units_from: str | None = None  # ISO date the tree in force took effect, e.g. 2025-07-01
     crosswalk: dict[str, str] | None = None
+    history: tuple[Published, ...] = ()  # the province's published DTI and rank by year (`history:`)
+    peers: Peers | None = None  # the last published table of provinces' DTI (`peers:`), when the rules have one

@@ -12,7 +12,7 @@ from shared.clock import today
 from shared.events import FieldError
 from shared.periods import Period, parse_period
 from shared.rules.model import RuleSet
-from shared.scoring.view import gaps, score_tree
+from shared.scoring.view import covers, gaps, score_tree
 from shared.years import default_year, framework_for, open_years
 
 router = APIRouter(tags=["scores"])
@@ -95,7 +95,7 @@ def get_unit_scores(
     rules = b.rules.current
     fw, _unit, p = _args(rules, None, period, framework)
     lv = level or (rules.org_tree.levels[1] if len(rules.org_tree.levels) > 1 else rules.org_tree.levels[0])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for u in rules.org_tree.units:
         if u.level != lv:
             continue
@@ -106,10 +106,18 @@ def get_unit_scores(
                 "name": u.name,
                 "index": us.index.value,
                 "index_status": us.index.status,
+                "covers": covers(rules.frameworks[fw], us),
                 "pillars": {k: v.value for k, v in us.composites.items() if k != "DTI"},
                 "main_indicators": {k: v.value for k, v in us.mains.items()},
             }
         )
+    # units of one level ranked among themselves (1 = highest index; units without data are not ranked)
+    ranked = sorted((r for r in rows if r["index"] is not None), key=lambda r: -float(r["index"] or 0.0))
+    for k, r in enumerate(ranked, 1):
+        r["rank"], r["of"] = k, len(ranked)
+    for r in rows:
+        r.setdefault("rank", None)
+        r.setdefault("of", len(ranked))
     return {"framework": fw, "period": p.id, "level": lv, "rules_version": rules.version, "units": rows}
 
 
