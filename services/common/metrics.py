@@ -148,10 +148,12 @@ class ScoresCollector(Collector):
             if framework.goal is not None and framework.goal.value is not None:
                 goal.add_metric([fw_code, str(framework.goal.year)], framework.goal.value)
         tree = rules.org_tree
+        seen: set[tuple[str, int, int]] = set()
         for us in scores:
             unit = tree.units[us.unit]
             if us.year not in years or unit.level not in levels or us.framework not in rules.frameworks:
                 continue
+            seen.add((us.framework, us.unit, us.year))
             fw, code, y = us.framework, unit.code, str(us.year)
             idx = us.composites[INDEX]
             fams["dti_index_value"].add_metric([fw, code, y], _v(idx.value))
@@ -167,6 +169,13 @@ class ScoresCollector(Collector):
                 fams["dti_indicator_value"].add_metric([fw, code, y, c], _v(ir.value))
                 fams["dti_indicator_score"].add_metric([fw, code, y, c], _v(ir.score))
                 fams["dti_indicator_target"].add_metric([fw, code, y, c], _v(ir.target))
+        # an open year without data yet (1 January) still has its DTI series, as "no data"
+        for fw in rules.frameworks:
+            for year in years:
+                for unit in tree.units:
+                    if unit.level in levels and (fw, unit.index, year) not in seen:
+                        fams["dti_index_value"].add_metric([fw, unit.code, str(year)], _v(None))
+                        fams["dti_index_points"].add_metric([fw, unit.code, str(year)], _v(None))
         return [*fams.values(), goal]
 
 

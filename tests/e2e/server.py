@@ -30,15 +30,7 @@ def dti(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 class DtiServer:
-    def __init__(
-        self,
-        data_dir: Path,
-        rules: Path,
-        env: dict[str, str] | None = None,
-        port: int | None = None,
-        prefix: list[str] | None = None,
-    ):
-        self.prefix = prefix or []  # e.g. ["faketime", "-f", "@2026-12-31 16:58:30"]: the server's clock
+    def __init__(self, data_dir: Path, rules: Path, env: dict[str, str] | None = None, port: int | None = None):
         self.data_dir = data_dir
         self.rules = rules
         self.port = port or free_port()
@@ -54,17 +46,7 @@ class DtiServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [
-                    *self.prefix,
-                    *DTI,
-                    "up",
-                    "--port",
-                    str(self.port),
-                    "--data-dir",
-                    str(self.data_dir),
-                    "--rules",
-                    str(self.rules),
-                ],
+                [*DTI, "up", "--port", str(self.port), "--data-dir", str(self.data_dir), "--rules", str(self.rules)],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
