@@ -29,15 +29,17 @@ from prometheus_client import Counter, Gauge
 from services.alerts.delivery import DeliveryFailed, SmtpConfig, deliver_due, post_alertmanager
 from services.alerts.outbox import AlertStore, Delivery
 from services.common.metrics import ServiceMetrics
+from shared import clock
 from shared.alerts.alertmanager import api_v2_alerts, for_alertmanager, webhook_payload
 from shared.alerts.engine import AlertEngine, RoundResult
 from shared.alerts.facts import period_id, score_scope
 from shared.alerts.notify import Notification
 from shared.alerts.state import AlertBook
-from shared.periods import PROVINCE_TZ
+from shared.periods import PROVINCE_TZ, local_date
 from shared.rules.model import RuleSet
 from shared.scoring.results import UnitScore
 from shared.settings import Settings
+from shared.years import open_years
 
 log = structlog.get_logger(__name__)
 LastData = dict[tuple[str, str], datetime]
@@ -50,11 +52,6 @@ def copy_score(us: UnitScore) -> UnitScore:
     )
 
 
-def current_year(now: datetime) -> tuple[int, ...]:
-    """The years a round evaluates when the caller does not say: the province's current year."""
-    return (now.astimezone(PROVINCE_TZ).year,)
-
-
 class AlertsRuntime:
     def __init__(
         self,
@@ -65,13 +62,14 @@ class AlertsRuntime:
         scores: Callable[[], Iterable[UnitScore]],
         last_data: Callable[[], LastData],
         inputs_lock: threading.Lock | None = None,
-        years: Callable[[datetime], Sequence[int]] = current_year,
+        years: Callable[[datetime], Sequence[int]] | None = None,
         last_source: Callable[[], Mapping[str, datetime]] | None = None,
         changed: Callable[[], Iterable[UnitScore]] | None = None,
         full_every: timedelta = timedelta(minutes=10),
     ) -> None:
         """`scores` and `last_data` are read under `inputs_lock` (the lock the scorer holds while it applies
-        events) and copied before the round; `years` says which assessment years a round evaluates;
+        events) and copied before the round; `years` says which assessment years a round evaluates (default: the
+        open assessment years of the rules in force, so alerts of the year being assessed outlive 1 January);
         `last_source` (newest event per source system), when given, drives the silent-source rules.
 
         `changed`, when given, hands over (and forgets) the unit scores changed since it was last called:
@@ -90,7 +88,7 @@ class AlertsRuntime:
         self.full_every = full_every
         self._last_full: datetime | None = None
         self._inputs_lock = inputs_lock if inputs_lock is not None else threading.Lock()
-        self._years = years
+        self._years = years if years is not None else self._open_years
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dti-alerts")
         self.engine: AlertEngine = self._thread.submit(AlertEngine, rules, settings.public_url).result()
         self._lock = asyncio.Lock()
@@ -143,17 +141,21 @@ class AlertsRuntime:
         self._thread.submit(self.engine.swap_rules, rules).result()
         self._last_full = None  # new rules: the next round evaluates everything
 
+    def _open_years(self, now: datetime) -> tuple[int, ...]:
+        return open_years(self.engine.rules, local_date(now))
+
     # ------------------------------------------------------------------ rounds
     async def run_round(self, now: datetime | None = None) -> RoundResult:
         """One evaluation over the current scores; saved (state, history, outbox) before returning."""
         async with self._lock:
-            now = now or datetime.now(PROVINCE_TZ)
+            now = now or clock.now()
             scores, last, heard = self.snapshot(now)
+            years = tuple(self._years(now))
             t0 = time.perf_counter()
             loop = asyncio.get_running_loop()
             try:
                 result = await loop.run_in_executor(
-                    self._thread, self.engine.evaluate, self.book, scores, now, last, heard
+                    self._thread, self.engine.evaluate, self.book, scores, now, last, heard, years
                 )
             except Exception:
                 self.rounds.labels("error").inc()

@@ -210,6 +210,7 @@ def demo(
             typer.echo(f"dti demo: the server did not start:\n{tail}", err=True)
             return 1
         keys, _created = resolve_keys(plan.sources, [], None, state)
+        _reopen_for_demo(console, url, state, plan.start_year)
         _where_to_look(console, url, plan.scores, plan.start_year, state, temporary)
         natural = plan.model.natural_rate() if plan.model is not None else 0.0
         for line in explain_demo(begins, now, speed, rate, plan.scores, natural):
@@ -246,6 +247,28 @@ def demo(
             shutil.rmtree(state, ignore_errors=True)
         console.print("stopped / đã dừng", highlight=False)
     raise typer.Exit(code)
+
+
+def _reopen_for_demo(console: Console, url: str, state: Path, year: int | None) -> None:
+    """A past year's assessment is closed (shared/years.py): the demo reopens it in its own data directory,
+    as an admin would, so the simulated events are accepted; the audit trail says so."""
+    import httpx
+
+    if year is None:
+        return
+    admin = state / "admin-token"
+    token = os.environ.get("DTI_ADMIN_TOKEN") or (admin.read_text(encoding="utf-8").strip() if admin.exists() else "")
+    years = httpx.get(f"{url}/v1/years", timeout=10).json()["years"]
+    if not any(y["year"] == year and y["status"] == "closed" for y in years):
+        return
+    r = httpx.post(
+        f"{url}/v1/years/{year}/reopen",
+        json={"by": "dti demo", "reason": "mô phỏng số liệu của một năm đã khóa sổ / simulating a closed year"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    if r.status_code == 200:
+        console.print(f"year {year} is closed: reopened for the demo / đã mở lại năm {year} (/v1/years/audit)")
 
 
 def _where_to_look(

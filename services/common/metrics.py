@@ -2,12 +2,13 @@
 
 Names are a contract (SPEC): dti_index_value, dti_pillar_value, dti_indicator_value/score/target,
 dti_alerts_firing, dti_ingest_events_total. Score series exist only for the levels configured (by default
-the province and the level below) and for the current assessment year, to keep cardinality bounded.
+the province and the level below) and for the open assessment years (`year` label: on 1 January the year
+being assessed stays beside the new one), to keep cardinality bounded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -31,6 +32,12 @@ class ServiceMetrics:
         )
         self.ingest_rejections = Counter(
             "dti_ingest_rejections_total", "Events or requests refused, by reason", ["source", "reason"], registry=r
+        )
+        self.ingest_mapped = Counter(
+            "dti_ingest_mapped_events_total",
+            "Events naming a pre-reform org-unit code, counted for the unit in force (by source: who still sends them)",
+            ["source"],
+            registry=r,
         )
         self.last_event = Gauge(
             "dti_ingest_last_event_timestamp_seconds",
@@ -92,20 +99,24 @@ class ServiceMetrics:
         self.registry.register(ScoresCollector(source))
 
 
-ScoresSource = Callable[[], tuple[RuleSet, Iterable[UnitScore], set[str], int]]
+ScoresSource = Callable[[], tuple[RuleSet, Iterable[UnitScore], set[str], Collection[int]]]
 
 _SCORE_FAMILIES = (
-    ("dti_index_value", "DTI value (0..1) of an org unit, current year", ["framework", "org_unit"]),
-    ("dti_index_points", "DTI points of an org unit, current year", ["framework", "org_unit"]),
-    ("dti_pillar_value", "Pillar value (0..1)", ["framework", "org_unit", "pillar"]),
-    ("dti_main_indicator_value", "Main indicator value (0..1)", ["framework", "org_unit", "main_indicator"]),
+    ("dti_index_value", "DTI value (0..1) of an org unit, per open assessment year", ["framework", "org_unit", "year"]),
+    ("dti_index_points", "DTI points of an org unit, per open assessment year", ["framework", "org_unit", "year"]),
+    ("dti_pillar_value", "Pillar value (0..1)", ["framework", "org_unit", "year", "pillar"]),
+    (
+        "dti_main_indicator_value",
+        "Main indicator value (0..1)",
+        ["framework", "org_unit", "year", "main_indicator"],
+    ),
     (
         "dti_indicator_value",
         "Component indicator value (percent as ratio 0..1)",
-        ["framework", "org_unit", "indicator"],
+        ["framework", "org_unit", "year", "indicator"],
     ),
-    ("dti_indicator_score", "Component indicator score (0..1)", ["framework", "org_unit", "indicator"]),
-    ("dti_indicator_target", "Component indicator target for the current year", ["framework", "org_unit", "indicator"]),
+    ("dti_indicator_score", "Component indicator score (0..1)", ["framework", "org_unit", "year", "indicator"]),
+    ("dti_indicator_target", "Component indicator target for the year", ["framework", "org_unit", "year", "indicator"]),
 )
 
 # the DTI value the province's goal requires (a framework's `goal` in the rules): the goal line on dashboards
@@ -113,8 +124,8 @@ _GOAL_FAMILY = ("dti_index_goal", "DTI value (0..1) the framework's goal require
 
 
 class ScoresCollector(Collector):
-    """Score series for the configured levels (by default the province and the level below) and the current
-    year. No data is NaN: the series exists, so dashboards say "no data", but it never reads as a zero."""
+    """Score series for the configured levels (by default the province and the level below) and the open
+    assessment years. No data is NaN: the series exists, so dashboards say "no data", but it never reads as a zero."""
 
     def __init__(self, source: ScoresSource) -> None:
         self.source = source
@@ -123,32 +134,42 @@ class ScoresCollector(Collector):
         return [GaugeMetricFamily(n, h, labels=lb) for n, h, lb in (*_SCORE_FAMILIES, _GOAL_FAMILY)]
 
     def collect(self) -> Iterable[Metric]:
-        rules, scores, levels, year = self.source()
+        rules, scores, levels, open_years = self.source()
+        years = set(open_years)
         fams = {n: GaugeMetricFamily(n, h, labels=lb) for n, h, lb in _SCORE_FAMILIES}
         goal = GaugeMetricFamily(*_GOAL_FAMILY[:2], labels=_GOAL_FAMILY[2])
         for fw_code, framework in rules.frameworks.items():
-            if framework.goal is not None:
+            if framework.goal is not None and framework.goal.value is not None:
                 goal.add_metric([fw_code, str(framework.goal.year)], framework.goal.value)
         tree = rules.org_tree
+        seen: set[tuple[str, int, int]] = set()
         for us in scores:
             unit = tree.units[us.unit]
-            if us.year != year or unit.level not in levels or us.framework not in rules.frameworks:
+            if us.year not in years or unit.level not in levels or us.framework not in rules.frameworks:
                 continue
-            fw, code = us.framework, unit.code
+            seen.add((us.framework, us.unit, us.year))
+            fw, code, y = us.framework, unit.code, str(us.year)
             idx = us.composites[INDEX]
-            fams["dti_index_value"].add_metric([fw, code], _v(idx.value))
+            fams["dti_index_value"].add_metric([fw, code, y], _v(idx.value))
             fams["dti_index_points"].add_metric(
-                [fw, code], _v(None if idx.value is None else idx.value * rules.frameworks[fw].scale)
+                [fw, code, y], _v(None if idx.value is None else idx.value * rules.frameworks[fw].scale)
             )
             for p, r in us.composites.items():
                 if p != INDEX:
-                    fams["dti_pillar_value"].add_metric([fw, code, p], _v(r.value))
+                    fams["dti_pillar_value"].add_metric([fw, code, y, p], _v(r.value))
             for m, r in us.mains.items():
-                fams["dti_main_indicator_value"].add_metric([fw, code, m], _v(r.value))
+                fams["dti_main_indicator_value"].add_metric([fw, code, y, m], _v(r.value))
             for c, ir in us.indicators.items():
-                fams["dti_indicator_value"].add_metric([fw, code, c], _v(ir.value))
-                fams["dti_indicator_score"].add_metric([fw, code, c], _v(ir.score))
-                fams["dti_indicator_target"].add_metric([fw, code, c], _v(ir.target))
+                fams["dti_indicator_value"].add_metric([fw, code, y, c], _v(ir.value))
+                fams["dti_indicator_score"].add_metric([fw, code, y, c], _v(ir.score))
+                fams["dti_indicator_target"].add_metric([fw, code, y, c], _v(ir.target))
+        # an open year without data yet (1 January) still has its DTI series, as "no data"
+        for fw in rules.frameworks:
+            for year in years:
+                for unit in tree.units:
+                    if unit.level in levels and (fw, unit.index, year) not in seen:
+                        fams["dti_index_value"].add_metric([fw, unit.code, str(year)], _v(None))
+                        fams["dti_index_points"].add_metric([fw, unit.code, str(year)], _v(None))
         return [*fams.values(), goal]
 
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from services.alerts import routes as alerts_routes
-from services.common import ops, rules_routes
+from services.common import ops, rules_routes, years_routes
 from services.common.docs import install_docs
 from services.common.errors import install_error_handlers
 from services.common.metrics import ServiceMetrics
@@ -53,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(observations.router)
     app.include_router(read.router)
     app.include_router(rules_routes.router)
+    app.include_router(years_routes.router)
     app.include_router(ops.router)
     app.include_router(alerts_routes.router)
     app.include_router(web.router)

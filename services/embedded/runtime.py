@@ -12,7 +12,7 @@ import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 import structlog
 
@@ -20,9 +20,11 @@ from services.alerts.runtime import AlertsRuntime
 from services.common.gc_tuning import tune_for_long_lived_state
 from services.common.metrics import ServiceMetrics
 from services.embedded.storage import AppendResult, EventLog, LoggedEvent, Observation
+from services.embedded.years_ledger import YearLedger
 from services.ingest.keys import KeyStore, admin_token
+from shared import clock
 from shared.events import AcceptedEvent
-from shared.periods import PROVINCE_TZ, year_quarter
+from shared.periods import year_quarter
 from shared.rules.loader import resolve_manifest
 from shared.rules.model import RuleSet
 from shared.rules.problems import RulesInvalid
@@ -30,6 +32,7 @@ from shared.scoring.engine import MetricEvent, ScoringEngine
 from shared.scoring.results import UnitScore
 from shared.scoring.store import OwnEntry
 from shared.settings import Settings
+from shared.years import open_years
 
 log = structlog.get_logger(__name__)
 SCORER_CHUNK = 1000
@@ -53,6 +56,7 @@ class EmbeddedRuntime:
         data.mkdir(parents=True, exist_ok=True)
         self.log = EventLog(data / "events.sqlite", settings.sqlite_synchronous)
         self.keys = KeyStore(data / "keys.sqlite")
+        self.years = YearLedger(data / "years.sqlite")  # reopened assessment years and their audit trail
         self.admin_token = admin_token(data, settings.admin_token)
         self.metrics = metrics or ServiceMetrics()
         self.engine = ScoringEngine(rules)
@@ -136,6 +140,7 @@ class EmbeddedRuntime:
             await self._snapshot()
         self.log.close()
         self.keys.close()
+        self.years.close()
 
     # ------------------------------------------------------------------ ingest
     async def append(self, events: list[AcceptedEvent]) -> AppendResult:
@@ -276,14 +281,10 @@ class EmbeddedRuntime:
         async for _changes in awatch(directory, debounce=300, step=100):
             await self.reload_rules()
 
-    def _scores_for_metrics(self) -> tuple[RuleSet, list[UnitScore], set[str], int]:
+    def _scores_for_metrics(self) -> tuple[RuleSet, list[UnitScore], set[str], tuple[int, ...]]:
         rules = self.rules.current
         levels = set(self.settings.metrics_levels or rules.org_tree.levels[:2])
-        return rules, list(self.engine.results.values()), levels, today().year
-
-
-def today() -> date:
-    return datetime.now(PROVINCE_TZ).date()
+        return rules, list(self.engine.results.values()), levels, open_years(rules, clock.today())
 
 
 def _own(ev: AcceptedEvent, seq: int) -> OwnEntry:

@@ -7,7 +7,7 @@ event ids make retries idempotent.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -15,6 +15,8 @@ from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
 
 from services.common.errors import en_for, fail, pointer, vi_for
+from shared import clock
+from shared.crosswalk import abolished, unit_in_force
 from shared.events import AcceptedEvent, EventIn, FieldError, check_event, years_covered
 from shared.rules.model import RuleSet
 
@@ -177,13 +179,33 @@ def check_permissions(events: list[EventIn], source: str, rules: RuleSet, prefix
 def check_rules(
     events: list[EventIn], rules: RuleSet, prefix: str, batch: bool, max_future: timedelta
 ) -> list[FieldError]:
-    now = datetime.now().astimezone()
+    now = clock.now()
     years = years_covered(rules)
     errors: list[FieldError] = []
     for i, ev in enumerate(events):
         base = f"{prefix}/{i}" if batch else prefix
         errors.extend(check_event(ev, rules, now, base, i if batch else None, max_future, years))
     return errors
+
+
+def map_former_units(
+    events: list[EventIn], rules: RuleSet, prefix: str, batch: bool
+) -> tuple[list[EventIn], int, list[FieldError]]:
+    """Pre-reform codes rewritten to the units in force (shared/crosswalk.py); (events, how many were mapped,
+    errors for former units that map to no unit)."""
+    out: list[EventIn] = []
+    mapped = 0
+    errors: list[FieldError] = []
+    for i, ev in enumerate(events):
+        code = unit_in_force(rules, ev.org_unit)
+        if code is not None and code != ev.org_unit:
+            ev = ev.model_copy(update={"org_unit": code})
+            mapped += 1
+        elif code is None and (why := abolished(rules, ev.org_unit)) is not None:
+            base = f"{prefix}/{i}" if batch else prefix
+            errors.append(FieldError(f"{base}/org_unit", i if batch else None, "org_unit_abolished", *why))
+        out.append(ev)
+    return out, mapped, errors
 
 
 def accepted(events: list[EventIn]) -> list[AcceptedEvent]:

@@ -20,7 +20,7 @@ from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
 from services.common.metrics import ServiceMetrics
-from services.embedded.runtime import RulesState, today
+from services.embedded.runtime import RulesState
 from services.ingest.keys import admin_token
 from services.kafka.app_common import service_app
 from services.kafka.bus import brokers, ensure_topics, until_connected
@@ -30,10 +30,12 @@ from services.kafka.read_model import ReadModel
 from services.kafka.rules import RulesHolder
 from services.reports import routes as reports_routes
 from services.scoring.routes import read
+from shared import clock
 from shared.rules.model import RuleSet
 from shared.scoring.engine import ScoringEngine
 from shared.scoring.results import UnitScore
 from shared.settings import Settings
+from shared.years import open_years
 
 log = structlog.get_logger(__name__)
 
@@ -270,10 +272,10 @@ class KafkaScoring:
             self._wake.set()
             log.warning("scores_send_failed", error=str(exc))
 
-    def _scores_for_metrics(self) -> tuple[RuleSet, list[UnitScore], set[str], int]:
+    def _scores_for_metrics(self) -> tuple[RuleSet, list[UnitScore], set[str], tuple[int, ...]]:
         rules = self.holder.current
         levels = set(self.settings.metrics_levels or rules.org_tree.levels[:2])
-        return rules, list(self.engine.results.values()), levels, today().year
+        return rules, list(self.engine.results.values()), levels, open_years(rules, clock.today())
 
     def status(self) -> dict[str, Any]:
         st = self.faust.stats

@@ -14,6 +14,7 @@ from services.reports.quarterly import ObservationRecord
 from shared.periods import Period
 from shared.rules.model import RuleSet
 from shared.scoring.engine import ScoringEngine
+from shared.years import framework_for
 
 
 @dataclass(slots=True)
@@ -63,12 +64,8 @@ class AssessmentWorkbook:
 
 
 def framework_for_year(rules: RuleSet, year: int) -> str:
-    """The framework in force for a year: the one whose years cover it and that started last (Decision 405
-    from 2025 over Decision 922); the first one when none covers it."""
-    covering = [fw for fw in rules.frameworks.values() if fw.years[0] <= year <= fw.years[1]]
-    if not covering:
-        return next(iter(rules.frameworks))
-    return max(covering, key=lambda fw: fw.years[0]).code
+    """The framework in force for a year, as the page and the API default to it (shared.years)."""
+    return framework_for(rules, year)
 
 
 def build_assessment(

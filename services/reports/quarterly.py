@@ -248,7 +248,9 @@ def build_quarterly(
             UnitRank(n + 1, name, v, p, st) for n, (name, v, p, st) in enumerate(rows)
         ]
     goal = fw.goal
-    expected = goal_expected(goal_baseline(rules), goal.year, goal.value, as_of) if goal else None
+    expected = (
+        goal_expected(goal_baseline(rules), goal.year, goal.value, as_of) if goal and goal.value is not None else None
+    )
     report = QuarterlyReport(
         province=root.name,
         framework_code=fw.code,

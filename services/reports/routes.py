@@ -17,8 +17,10 @@ from services.common.backend import ScoresBackend, scores_backend
 from services.common.errors import fail
 from services.reports.quarterly import ObservationRecord, build_quarterly
 from services.scoring.routes import read
+from shared import clock
 from shared.events import FieldError
 from shared.periods import PROVINCE_TZ, Period, parse_period
+from shared.years import default_year
 
 router = APIRouter(tags=["reports"])
 Dep = Annotated[ScoresBackend, Depends(scores_backend)]
@@ -130,7 +132,7 @@ async def quarterly_report(
 ) -> Response:
     """The quarterly report of the DTI office to the People's Committee (Vietnamese), as .xlsx or PDF (A4)."""
     fmt = _format(format, ("xlsx", "pdf"))
-    today = read._today()
+    today = clock.today()
     p = quarter_param(period, today)
     fw = _framework(b, framework)
     rules = b.rules.current
@@ -176,8 +178,8 @@ async def assessment_workbook(
     from services.reports.xlsx import assessment_xlsx
 
     _format(format, ("xlsx",))
-    today = read._today()
-    y = year if year is not None else today.year
+    today = clock.today()
+    y = year if year is not None else default_year(b.rules.current, today)
     if not YEARS[0] <= y <= YEARS[1]:
         raise _bad(
             "year",
@@ -251,7 +253,7 @@ def get_changes(b: Dep, org_unit: read.OrgQ = None, period: read.PeriodQ = None,
     rules = b.rules.current
     fw, unit, p = read._args(rules, org_unit, period, framework)
     _in_range(p)
-    reference = min(read._today(), p.end)
+    reference = min(clock.today(), p.end)
     log = getattr(b, "log", None)
     past: dict[str, Any] = {}
     for name, day in (("week_ago", reference - timedelta(days=7)), ("quarter_ago", quarter_before(reference))):

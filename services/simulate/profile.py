@@ -233,7 +233,6 @@ METRICS: dict[str, MetricSpec] = {
     # smart city
     "smartcity.ioc_operational": MetricSpec(YesNo(0.75, 0.75), DEPT),
     "smartcity.services": MetricSpec(Level(Span(0, 10)), DEPT),
-    "dti.rank": MetricSpec(Level(Span(62, 20)), DEPT),  # an outcome, tracked for 0 points
 }
 
 # Counters the systems feed event by event (the flows), with the system that sends each.

@@ -40,11 +40,13 @@ def load_rules(rules: Path, org_units: Path | None = None) -> RuleSet:
         return load_ruleset(manifest)
     doc = YAML(typ="safe").load(manifest.read_text(encoding="utf-8"))
     base = manifest.parent.resolve()
-    for key in ("catalog", "alerts"):
+    for key in ("catalog", "alerts", "history", "peers"):
         if key in doc:
             doc[key] = str(base / doc[key])
     doc["frameworks"] = [str(base / f) for f in doc.get("frameworks", [])]
     doc["org_units"] = str(org_units.resolve())
+    for key in ("former_org_units", "org_units_from"):  # another tree replaces the reform's pair of trees
+        doc.pop(key, None)
     with tempfile.TemporaryDirectory(prefix="dti-sim-rules-") as tmp:
         path = Path(tmp) / "ruleset.yaml"
         path.write_text(json.dumps(doc), encoding="utf-8")  # JSON is YAML

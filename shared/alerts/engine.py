@@ -12,7 +12,7 @@ must be driven from one thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,6 +81,7 @@ class AlertEngine:
         now: datetime,
         last_data: LastData | None = None,
         last_source: LastSource | None = None,
+        years: Collection[int] | None = None,
     ) -> RoundResult:
         """Evaluate every rule against `scores` at `now`, mutating `book`.
 
@@ -88,7 +89,8 @@ class AlertEngine:
         periods absent from them keep their state. Stale-data rules run only when `last_data` is given
         (newest data per metric or indicator code and org-unit code, for the unit itself: the core adds
         descendants); it must then cover every unit. Source rules run only when `last_source` is given
-        (newest event per source system).
+        (newest event per source system). `years`: the open assessment years (shared.years.open_years), whose
+        trajectories and goal are compared; default the year of `now`.
         """
         require_aware(now)
         cfg = self.config
@@ -101,7 +103,7 @@ class AlertEngine:
             errors: tuple[str, ...] = ()
         else:
             builder = CandidateBuilder(self.rules, cfg, self.base_url)
-            built = builder.build(scores, now, book.series, last_data, last_source)
+            built = builder.build(scores, now, book.series, last_data, last_source, years)
             assert self._evaluator is not None
             all_facts = [c.fact for c in built.candidates] + [s.fact for s in built.sources]
             facts = len(all_facts)

@@ -21,7 +21,7 @@ here and `below_target` in the scores agree on values such as 0.1 + 0.2.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -232,7 +232,7 @@ class CandidateBuilder:
         self._links: dict[tuple[str, str, str, str], str] = {}
         self._expected: dict[tuple[str, str], float | None] = {}
         self._dates: dict[float, dict[str, str]] = {}
-        self._today: dict[str, str] | None = None
+        self._today: dict[date, dict[str, str]] | None = None  # texts of the dates paths are read at
 
     def build(
         self,
@@ -241,9 +241,13 @@ class CandidateBuilder:
         history: SeriesHistory,
         last_data: LastData | None,
         last_source: LastSource | None = None,
+        years: Collection[int] | None = None,
     ) -> Built:
+        """`years`: the open assessment years (shared.years.open_years); default this calendar year. A path is
+        read at today's date, or at 31 December for an open year already ended (being assessed)."""
         out = Built([], set(), [])
         today = local_date(now)
+        open_ = set(years) if years is not None else {today.year}
         for us in scores:
             fw = self.rules.frameworks.get(us.framework)
             if fw is None or not 0 <= us.unit < len(self.tree.units):
@@ -251,7 +255,8 @@ class CandidateBuilder:
             unit = self.tree.units[us.unit]
             period = period_id(us)
             out.scopes.add(score_scope(fw.code, unit.code, period))
-            this_year = us.year == today.year
+            this_year = us.year in open_
+            as_of = today if us.year >= today.year else date(us.year, 12, 31)
             for rule in self.alerts.rules:
                 if rule.kind in ("stale", "source_silent") or not rule.select.takes_framework(fw.code):
                     continue  # stale rules read last_data, source rules last_source, not scores: below
@@ -259,7 +264,7 @@ class CandidateBuilder:
                     continue
                 if rule.kind == "goal_at_risk":
                     if this_year:  # a path is read at today's date: only this year's index compares with it
-                        self._goal(out, rule, fw, unit, us, period, today)
+                        self._goal(out, rule, fw, unit, us, period, as_of)
                     continue
                 for code, res in us.indicators.items():
                     ind = fw.indicators.get(code)
@@ -269,7 +274,7 @@ class CandidateBuilder:
                     if rule.kind == "below_target":
                         measured = _below_target(rule, subject, res)
                     elif rule.kind == "off_trajectory":
-                        measured = self._off_trajectory(rule, subject, ind, res, today) if this_year else None
+                        measured = self._off_trajectory(rule, subject, ind, res, as_of) if this_year else None
                     else:
                         measured = _sudden_drop(rule, subject, res, now, history, out.samples)
                     if measured is not None:
@@ -325,7 +330,9 @@ class CandidateBuilder:
         assert isinstance(rule.params, GoalAtRisk)
         goal = fw.goal
         idx = us.composites.get(INDEX_CODE)
-        if goal is None or idx is None or idx.value is None or idx.coverage + 1e-12 < rule.params.min_coverage:
+        if goal is None or goal.value is None or idx is None or idx.value is None:
+            return  # a rank goal whose DTI value nobody published has no path to compare with
+        if idx.coverage + 1e-12 < rule.params.min_coverage:
             return
         expected = _goal_path(rule.params.baseline, goal.year, goal.value, today)
         shortfall = expected - idx.value
@@ -429,14 +436,16 @@ class CandidateBuilder:
     ) -> Measured | None:
         """`_off_trajectory` with the path's value at today's date and today's texts computed once per
         indicator and level, not once per unit (`today` is the same for the whole round)."""
-        key = (f"{s.framework.code}|{ind.code}", s.org_unit.level)
+        key = (f"{s.framework.code}|{ind.code}|{today.toordinal()}", s.org_unit.level)
         try:
             expected = self._expected[key]
         except KeyError:
             expected = self._expected[key] = expected_at(ind, s.org_unit.level, today)
-        if self._today is None:
-            self._today = {"date": today.isoformat(), "date_vi": date_vi(today)}
-        return _off_trajectory(rule, s, ind, res, today, expected, self._today)
+        texts = self._today.get(today) if self._today is not None else None
+        if texts is None:
+            texts = {"date": today.isoformat(), "date_vi": date_vi(today)}
+            self._today = {**(self._today or {}), today: texts}
+        return _off_trajectory(rule, s, ind, res, today, expected, texts)
 
     def _link(self, org_unit: str, period: str, framework: str, indicator: str) -> str:
         key = (org_unit, period, framework, indicator)

@@ -53,6 +53,9 @@ _FRAMEWORK_KEYS = {
     "min_coverage",
     "trajectory_tolerance",
     "goal",
+    "governs",
+    "close_after",
+    "late_data",
     "main_indicators",
     "indicators",
     "pillars",
@@ -102,6 +105,9 @@ def parse_framework(
     tol_node = root.get("trajectory_tolerance")
     tolerance = as_quantity(tol_node, True, problems, "trajectory_tolerance") if tol_node else 0.05
     goal = _goal(root.get("goal"), problems)
+    governs = _governs(root.get("governs"), problems)
+    close_after = _close_after(root.get("close_after"), problems)
+    late = as_choice(root.get("late_data"), ("refuse", "accept"), problems, "late_data") or "refuse"
 
     codes: dict[str, Location] = {}
 
@@ -223,6 +229,9 @@ def parse_framework(
         pillars=pillars,
         index=index,
         file=file,
+        governs=governs,
+        close_after=close_after,
+        late_data=late,  # type: ignore[arg-type]
     )
 
 
@@ -246,18 +255,57 @@ def _years(root: Node, problems: Problems) -> tuple[int, int] | None:
     return (a, b)
 
 
+def _governs(node: Node | None, problems: Problems) -> tuple[int, int | None] | None:
+    """`governs: {from: 2025}` or `{from: 2022, to: 2024}`: the assessment years the framework is in force for."""
+    if node is None or not expect_map(node, problems, "governs"):
+        return None
+    check_keys(node, {"from", "to", "note"}, problems, "governs")
+    first = as_int(req(node, "from", problems, "governs"), problems, "governs from")
+    last = as_int(node.get("to"), problems, "governs to")
+    if first is None:
+        return None
+    if last is not None and last < first:
+        problems.add(node.loc, f"governs: 'to' {last} is before 'from' {first}")
+        return None
+    return (first, last)
+
+
+def _close_after(node: Node | None, problems: Problems) -> tuple[int, int]:
+    """`close_after: {month: 3, day: 31}`: the date of the following year on which an assessment year closes."""
+    if node is None or not expect_map(node, problems, "close_after"):
+        return (3, 31)
+    check_keys(node, {"month", "day", "note"}, problems, "close_after")
+    month = as_int(req(node, "month", problems, "close_after"), problems, "close_after month")
+    day = as_int(req(node, "day", problems, "close_after"), problems, "close_after day")
+    if month is None or day is None:
+        return (3, 31)
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        problems.add(node.loc, f"close_after: month {month}, day {day} is not a date")
+        return (3, 31)
+    return (month, day)
+
+
 def _goal(node: Node | None, problems: Problems) -> Goal | None:
+    """`goal: {year: 2030, rank: 20, of: 34}`, `{year: 2025, value: 0.66}` or both, with a note."""
     if node is None or not expect_map(node, problems, "goal"):
         return None
-    check_keys(node, {"year", "value", "note"}, problems, "goal")
+    check_keys(node, {"year", "value", "rank", "of", "note"}, problems, "goal")
     year = as_int(req(node, "year", problems, "goal"), problems, "goal year")
-    vnode = req(node, "value", problems, "goal")
+    vnode = node.get("value")
     value = as_number(vnode, problems, "goal value")
     if value is not None and vnode is not None and not 0.0 <= value <= 1.0:
         problems.add(vnode.loc, "goal value is a DTI value and must lie between 0 and 1")
         return None
+    rank = as_int(node.get("rank"), problems, "goal rank")
+    of = as_int(node.get("of"), problems, "goal of")
+    if value is None and rank is None:
+        problems.add(node.loc, "a goal needs a DTI value, a rank (with 'of'), or both")
+        return None
+    if rank is not None and (of is None or not 1 <= rank <= of):
+        problems.add(node.loc, "a goal rank needs 'of' (the number of provinces ranked) and must lie in 1..of")
+        return None
     note = as_str(node.get("note"), problems, "note") or ""
-    return Goal(year, value, note) if year is not None and value is not None else None
+    return Goal(year, value, note, rank, of) if year is not None else None
 
 
 def _composite(el: Node, problems: Problems, what: str, default_code: str | None = None) -> Composite | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from shared.alerts.rules_file import parse_alerts
@@ -15,12 +16,13 @@ from shared.rules.catalog import parse_catalog
 from shared.rules.fields import as_str, check_keys, expect_list, req
 from shared.rules.framework import parse_framework
 from shared.rules.model import Catalog, Framework, OrgTree, RuleSet
-from shared.rules.org_units import parse_org_units
+from shared.rules.org_units import build_crosswalk, parse_org_units
 from shared.rules.problems import Location, Problems, RulesInvalid
+from shared.rules.results import Published, parse_history, parse_peers
 from shared.rules.source import Node, load_yaml
 
 MANIFEST = "ruleset.yaml"
-KINDS = ("ruleset", "org_units", "catalog", "framework", "alerts")
+KINDS = ("ruleset", "org_units", "catalog", "framework", "alerts", "history", "peers")
 
 
 @dataclass(slots=True)
@@ -100,7 +102,23 @@ def _load(manifest: Path, problems: Problems) -> RuleSet | None:
         if root.is_map and root.get("kind") is not None:
             problems.add(root.loc, "expected a manifest of kind 'ruleset'")
         return None
-    check_keys(root, {"kind", "org_units", "catalog", "frameworks", "alerts", "note"}, problems, "ruleset")
+    check_keys(
+        root,
+        {
+            "kind",
+            "org_units",
+            "org_units_from",
+            "former_org_units",
+            "catalog",
+            "frameworks",
+            "alerts",
+            "history",
+            "peers",
+            "note",
+        },
+        problems,
+        "ruleset",
+    )
     base = manifest.parent
     files: list[_Read] = [read]
 
@@ -113,6 +131,24 @@ def _load(manifest: Path, problems: Problems) -> RuleSet | None:
 
     tree_read = part("org_units", "org_units")
     tree = parse_org_units(tree_read.node, problems) if tree_read and tree_read.node else None
+    former_tree, crosswalk, since = None, None, None
+    if root.get("former_org_units") is not None:  # a reform: the tree before it, its codes mapped to the new
+        former_read = part("former_org_units", "org_units")
+        if former_read is not None and former_read.node is not None:
+            former_tree = parse_org_units(former_read.node, problems)
+        since = _iso_date(root.get("org_units_from"), problems)
+        if former_tree is not None and tree is not None:
+            crosswalk = build_crosswalk(tree, former_tree, problems)
+    history: tuple[Published, ...] = ()
+    if root.get("history") is not None:  # the province's published DTI and rank by year
+        hist_read = part("history", "history")
+        if hist_read is not None and hist_read.node is not None:
+            history = parse_history(hist_read.node, problems)
+    peers = None
+    if root.get("peers") is not None:  # optional: the last published table of provinces' DTI
+        peers_read = part("peers", "peers")
+        if peers_read is not None and peers_read.node is not None:
+            peers = parse_peers(peers_read.node, problems)
     cat_read = part("catalog", "catalog")
     catalog = parse_catalog(cat_read.node, problems) if cat_read and cat_read.node else None
     frameworks: dict[str, Framework] = {}
@@ -150,7 +186,35 @@ def _load(manifest: Path, problems: Problems) -> RuleSet | None:
     if tree is None or catalog is None or problems:
         return None
     files_in_force = tuple((f.display, _sha(f.text)) for f in files)
-    return RuleSet(version_of(files), files_in_force, tree, catalog, frameworks, alerts)
+    return RuleSet(
+        version_of(files),
+        files_in_force,
+        tree,
+        catalog,
+        frameworks,
+        alerts,
+        former_tree,
+        since,
+        crosswalk,
+        history,
+        peers,
+    )
+
+
+def _iso_date(node: Node | None, problems: Problems) -> str | None:
+    """`org_units_from: 2025-07-01` (the day the tree in force took effect)."""
+    if node is None:
+        return None
+    value = node.value
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        problems.add(node.loc, f"org_units_from must be a date like 2025-07-01, got {value!r}")
+        return None
 
 
 def _part(base: Path, name: str, ref: Node, kind: str, problems: Problems, files: list[_Read]) -> _Read | None:
@@ -209,6 +273,10 @@ def check_files(paths: list[Path]) -> list[str]:
             parse_org_units(read.node, problems)
         elif kind == "catalog":
             parse_catalog(read.node, problems)
+        elif kind == "history":
+            parse_history(read.node, problems)
+        elif kind == "peers":
+            parse_peers(read.node, problems)
         elif kind == "alerts":
             frameworks = _context_frameworks(path.parent / MANIFEST, catalog, tree)
             parse_alerts(read.node, problems, catalog, tree, frameworks, read.display)

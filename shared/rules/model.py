@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from shared.alerts.model import AlertRules  # depends on shared.rules.problems only: no import cycle
 from shared.rules.curves import Curve as Curve
@@ -19,6 +19,9 @@ from shared.rules.formulas import Ratio as Ratio
 from shared.rules.formulas import ShareOfUnits as ShareOfUnits
 from shared.rules.formulas import Sum as Sum
 from shared.rules.problems import Location
+
+if TYPE_CHECKING:
+    from shared.rules.results import Peers, Published
 
 MetricType = Literal["counter", "gauge"]
 Direction = Literal["higher", "lower"]
@@ -38,6 +41,8 @@ class OrgUnit:
     population: float | None  # declared or summed over children
     households: float | None
     loc: Location
+    # the units of the former tree this unit was formed from (rules: `formed_from`); their codes map here
+    formed_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,8 @@ class OrgTree:
     descendants_at_level: dict[tuple[int, Level], int]
     # levels a reform removed (e.g. districts in 2025): frameworks may still name them; they are ignored
     former_levels: tuple[Level, ...] = ()
+    # (new unit, old code, where it is written) for every `formed_from` entry: checked against the former tree
+    formed_from_locs: tuple[tuple[str, str, Location], ...] = ()
 
     def unit(self, code: str) -> OrgUnit:
         return self.units[self.by_code[code]]
@@ -151,9 +158,14 @@ class Composite:
 
 @dataclass(frozen=True, slots=True)
 class Goal:
+    """The province's goal for a year: a DTI value, a rank among `of` provinces, or both (a rank goal whose
+    value nobody published has no value: nothing is invented)."""
+
     year: int
-    value: float
+    value: float | None
     note: str
+    rank: int | None = None
+    of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +184,17 @@ class Framework:
     pillars: dict[str, Composite]
     index: Composite
     file: str
+    # the assessment years this framework governs (Decision 922: 2022-2024; 405: from 2025, None = no end);
+    # None: the whole `years` range
+    governs: tuple[int, int | None] | None = None
+    # an assessment year closes on this (month, day) of the following year (the ministry assesses a year in
+    # the first months of the next); after it, data dated in the year is refused unless an admin reopens it
+    close_after: tuple[int, int] = (3, 31)
+    late_data: Literal["refuse", "accept"] = "refuse"  # accept: closed years still take data (a test bed)
+
+    def governs_year(self, year: int) -> bool:
+        first, last = self.governs if self.governs is not None else self.years
+        return first <= year and (last is None or year <= last)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,3 +207,10 @@ class RuleSet:
     catalog: Catalog
     frameworks: dict[str, Framework]
     alerts: AlertRules | None = None  # rules/alerts.yaml, when the manifest names one
+    # the tree before a reform (`former_org_units`), in force until `org_units_from`; its codes map to the
+    # units in force through `crosswalk` (old code -> code in force), built from the units' `formed_from`
+    former_org_tree: OrgTree | None = None
+    org_units_from: str | None = None  # ISO date the tree in force took effect, e.g. 2025-07-01
+    crosswalk: dict[str, str] | None = None
+    history: tuple[Published, ...] = ()  # the province's published DTI and rank by year (`history:`)
+    peers: Peers | None = None  # the last published table of provinces' DTI (`peers:`), when the rules have one

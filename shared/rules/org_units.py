@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.rules.fields import as_number, as_str, check_keys, expect_list, expect_map, req
 from shared.rules.model import OrgTree, OrgUnit
 from shared.rules.problems import Location, Problems
 from shared.rules.source import Node
 
-_UNIT_KEYS = {"code", "name", "level", "population", "households", "children", "name_en", "note"}
+_UNIT_KEYS = {
+    "code",
+    "name",
+    "level",
+    "population",
+    "households",
+    "children",
+    "name_en",
+    "note",
+    "formed_from",
+    "partly_from",
+}
 
 
 @dataclass(slots=True)
@@ -22,6 +33,7 @@ class _Raw:
     households: float | None
     loc: Location
     children: list[int]
+    formed_from: list[tuple[str, Location]] = field(default_factory=list)
 
 
 def parse_org_units(root: Node, problems: Problems) -> OrgTree | None:
@@ -96,7 +108,8 @@ def parse_org_units(root: Node, problems: Problems) -> OrgTree | None:
             pop = _positive(el.get("population"), problems, "population")
             hh = _positive(el.get("households"), problems, "households")
             idx = len(raws)
-            raws.append(_Raw(code, uname, level, parent, pop, hh, el.loc, []))
+            raws.append(_Raw(code, uname, level, parent, pop, hh, el.loc, [], _codes(el, "formed_from", problems)))
+            _codes(el, "partly_from", problems)  # split units whose rest counts elsewhere: documentation only
             if parent is not None:
                 raws[parent].children.append(idx)
             kids = el.get("children")
@@ -110,6 +123,18 @@ def parse_org_units(root: Node, problems: Problems) -> OrgTree | None:
             problems.add(units_node.loc, "the org-unit file declares no units")
         return None
     return _build(name, tuple(levels), raws, tuple(former))
+
+
+def _codes(el: Node, key: str, problems: Problems) -> list[tuple[str, Location]]:
+    node = el.get(key)
+    if node is None or not expect_list(node, problems, key):
+        return []
+    out = []
+    for item in node.elements():
+        code = as_str(item, problems, f"{key} code")
+        if code is not None:
+            out.append((code, item.loc))
+    return out
 
 
 def _positive(node: Node | None, problems: Problems, what: str) -> float | None:
@@ -139,7 +164,39 @@ def _build(name: str, levels: tuple[str, ...], raws: list[_Raw], former: tuple[s
         for a in ancestors[i]:
             below[(a, r.level)] = below.get((a, r.level), 0) + 1
     units = tuple(
-        OrgUnit(r.code, r.name, r.level, i, r.parent, ancestors[i], tuple(r.children), pop[i], hh[i], r.loc)
+        OrgUnit(
+            r.code,
+            r.name,
+            r.level,
+            i,
+            r.parent,
+            ancestors[i],
+            tuple(r.children),
+            pop[i],
+            hh[i],
+            r.loc,
+            tuple(c for c, _ in r.formed_from),
+        )
         for i, r in enumerate(raws)
     )
-    return OrgTree(name, levels, units, {u.code: u.index for u in units}, below, former)
+    locs = tuple((r.code, c, loc) for r in raws for c, loc in r.formed_from)
+    return OrgTree(name, levels, units, {u.code: u.index for u in units}, below, former, locs)
+
+
+def build_crosswalk(tree: OrgTree, former: OrgTree, problems: Problems) -> dict[str, str]:
+    """Old code -> code in force, from the units' `formed_from`. Every old code must be a unit of the former
+    tree and claimed by one unit only: an old commune split between several new ones is listed (in
+    `formed_from`) by the one its data counts for, and may be named in the others' `partly_from`."""
+    out: dict[str, str] = {}
+    where: dict[str, Location] = {}
+    for new, old, loc in tree.formed_from_locs:
+        if old not in former.by_code:
+            problems.add(loc, f"formed_from names '{old}', which is not a unit of the former tree ({former.name})")
+            continue
+        if old in out and out[old] != new:
+            problems.add(
+                loc, f"old unit '{old}' is claimed by '{out[old]}' (at {where[old]}) and by '{new}': list it once"
+            )
+            continue
+        out[old], where[old] = new, loc
+    return out

@@ -121,9 +121,22 @@ def score_tree(rules: RuleSet, us: UnitScore, period: Period, as_of: date) -> di
             ],
         )
         mains.append(entry)
+    # the goal, the published record and a rank are the province's: a unit below it is compared with its
+    # peers (GET /v1/scores/units), never with the provincial goal or DTI
+    is_root = unit.parent is None
     goal = None
-    if fw.goal is not None:
-        goal = {"year": fw.goal.year, "value": fw.goal.value, "note": fw.goal.note}
+    if fw.goal is not None and is_root:
+        g = fw.goal
+        goal = {"year": g.year, "value": g.value, "rank": g.rank, "of": g.of, "note": g.note}
+    extra: dict[str, Any] = {}
+    if is_root:
+        extra["history"] = [
+            {"year": h.year, "value": h.value, "rank": h.rank, "of": h.of, "average": h.average, "source": h.source}
+            for h in rules.history
+        ]
+        extra["estimated_rank"] = estimated_rank(rules, index.value)
+    else:
+        extra["covers"] = covers(fw, us)
     return {
         "framework": {"code": fw.code, "name": fw.name, "name_en": fw.name_en, "scale": fw.scale},
         "org_unit": {"code": unit.code, "name": unit.name, "level": unit.level},
@@ -134,10 +147,25 @@ def score_tree(rules: RuleSet, us: UnitScore, period: Period, as_of: date) -> di
             **_composite(INDEX, "Chỉ số DTI", "DTI", index),
             "points": _r(None if index.value is None else index.value * fw.scale, 4),
             "goal": goal,
+            **extra,
         },
         "pillars": [_composite(p.code, p.name, p.name_en, us.composites[p.code]) for p in fw.pillars.values()],
         "main_indicators": mains,
     }
+
+
+def covers(fw: Framework, us: UnitScore) -> list[str]:
+    """The main indicators a unit's index is built from: those with an indicator scored at its level (a
+    commune's index may cover 2 of 8; it is not the province's DTI in small)."""
+    return [m.code for m in fw.main_indicators.values() if any(c in us.indicators for c in m.indicators)]
+
+
+def estimated_rank(rules: RuleSet, value: float | None) -> dict[str, Any] | None:
+    """Where today's DTI would stand in the last published table of provinces (`peers`); None without one."""
+    if rules.peers is None or value is None:
+        return None
+    rank, of = rules.peers.estimated_rank(value)
+    return {"rank": rank, "of": of, "table_year": rules.peers.year, "source": rules.peers.source, "estimate": True}
 
 
 def effective_weights(fw: Framework, us: UnitScore) -> dict[str, float]:

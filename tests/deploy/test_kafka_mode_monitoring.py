@@ -15,12 +15,12 @@ import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from shared import clock
 from tests.deploy.prometheus_server import Prometheus, scrape_config
 from tests.deploy.promql import SYNTHETIC, alerting_exprs, dashboard_exprs, exported_names, names_on_metrics_page
 from tests.deploy.promql import recording_rules as load_recording_rules
@@ -74,7 +74,8 @@ def kafka_mode(kafka: KafkaCluster, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture(scope="module")
 def scored(kafka_mode: KafkaMode) -> KafkaMode:
     """Events of the current year through ingest, until the scoring worker exports the province's DTI."""
-    when = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) - timedelta(minutes=1)).isoformat(timespec="seconds")
+    now = clock.now()
+    when = (now - timedelta(minutes=1)).isoformat(timespec="seconds")
     batch = [ev("P.T1.C1", "tthc.records_total", 4, when=when), ev("P.T1.C1", "tthc.records_online", 3, when=when)]
     with kafka_mode.services["dti-ingest"].client(kafka_mode.key) as c:
         r = c.post("/v1/events", json={"events": batch})
@@ -82,7 +83,8 @@ def scored(kafka_mode: KafkaMode) -> KafkaMode:
     scoring = kafka_mode.services["dti-scoring"]
 
     def province_dti() -> float | None:
-        m = re.search(r'^dti_index_value\{framework="mini",org_unit="P"\} (\S+)$', _metrics(scoring), re.M)
+        series = rf'^dti_index_value\{{framework="mini",org_unit="P",year="{now.year}"\}} (\S+)$'
+        m = re.search(series, _metrics(scoring), re.M)
         value = float(m.group(1)) if m else math.nan
         return value if value > 0 else None  # NaN and 0 until the events are scored
 
@@ -120,7 +122,11 @@ def test_prometheus_scrapes_the_three_services(scored: KafkaMode) -> None:
     prom = scored.prometheus
     up = eventually(lambda: {s["metric"]["job"] for s in prom.query("up == 1")} >= set(JOBS) or None, timeout=30)
     assert up
-    [dti] = eventually(lambda: prom.query('province:dti_index_value:max{framework="mini"}'), timeout=30)
+    # this year's (from 1 January to 31 March last year's series stands beside it)
+    year = clock.today().year
+    [dti] = eventually(
+        lambda: prom.query(f'province:dti_index_value:max{{framework="mini",year="{year}"}}'), timeout=30
+    )
     assert dti["metric"]["org_unit"] == "P"
     # one rules version across ingest, scoring and alerts: DtiRulesVersionMismatch's expression is empty
     versions = eventually(lambda: prom.query("count by (version) (dti_rules_info)"), timeout=30)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from shared import clock
 from tests.e2e.conftest import e2e_rules
 from tests.e2e.helpers import ev, eventually
 from tests.e2e.receivers import Alertmanager, SmtpSink, WebhookReceiver
@@ -73,16 +74,18 @@ def test_breach_fires_delivers_everywhere_and_resolves(
     hook, smtp, am = peers
     srv = alert_server
     key = srv.key("lgsp")
+    year = clock.today().year  # the server's clock too (the real one, or faketime's for the whole suite)
     with srv.client(key) as c:
-        # 2026 at P.T1.C1: 1 of 10 records online -> A1 = 0.1 at the commune, the district P.T1 and the
-        # province, against the 2026 target 84%: below target (the rule covers province and district levels)
+        # this year at P.T1.C1: 1 of 10 records online -> A1 = 0.1 at the commune, the district P.T1 and the
+        # province, against this year's target (84% in 2026: 80% in 2025 to 100% in 2030): below target (the
+        # rule covers province and district levels)
         assert (
             c.post(
                 "/v1/events",
                 json={
                     "events": [
-                        ev("P.T1.C1", "tthc.records_total", 10, when="2026-04-02T08:00:00+07:00"),
-                        ev("P.T1.C1", "tthc.records_online", 1, when="2026-04-02T08:00:00+07:00"),
+                        ev("P.T1.C1", "tthc.records_total", 10, when=f"{year}-01-01T00:00:00+07:00"),
+                        ev("P.T1.C1", "tthc.records_online", 1, when=f"{year}-01-01T00:00:00+07:00"),
                     ]
                 },
             ).status_code
@@ -92,7 +95,8 @@ def test_breach_fires_delivers_everywhere_and_resolves(
     a = alerts[0]
     assert a["labels"]["severity"] == "warning"  # type: ignore[index]
     text = str(a["annotations"])
-    assert "10%" in text and "84%" in text  # value and target in the message
+    target = min(100.0, 80 + 20 * (year - 2025) / 5)
+    assert "10%" in text and f"{target:g}%" in text  # value and target in the message
     # the webhook is down: the notification stays in the outbox and is retried
     eventually(lambda: hook.refused >= 2, timeout=20)
     metrics = httpx.get(f"{srv.url}/metrics").text
@@ -128,8 +132,8 @@ def test_breach_fires_delivers_everywhere_and_resolves(
                 "/v1/events",
                 json={
                     "events": [
-                        ev("P.T1.C1", "tthc.records_total", 10, when="2026-04-03T08:00:00+07:00"),
-                        ev("P.T1.C1", "tthc.records_online", 19, when="2026-04-03T08:00:00+07:00"),
+                        ev("P.T1.C1", "tthc.records_total", 10, when=f"{year}-01-01T00:00:00+07:00"),
+                        ev("P.T1.C1", "tthc.records_online", 19, when=f"{year}-01-01T00:00:00+07:00"),
                     ]
                 },
             ).status_code

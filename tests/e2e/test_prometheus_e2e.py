@@ -15,15 +15,15 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import yaml
 
+from shared import clock
 from tests.deploy.prometheus_server import Prometheus, scrape_config
 from tests.deploy.promql import (
     SYNTHETIC,
@@ -100,7 +100,8 @@ def prometheus(province: DtiServer, tmp_path_factory: pytest.TempPathFactory) ->
 def posted(province: DtiServer, lgsp_key: Callable[[], str], prometheus: Prometheus) -> dict[str, float]:
     """Events of the current year for one commune, in two batches a scrape apart (a counter's first sample is
     its start, so a rate needs a second), a refused key, and the province's DTI as /metrics has it."""
-    when = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) - timedelta(minutes=1)).isoformat(timespec="seconds")
+    now = clock.now()
+    when, year = (now - timedelta(minutes=1)).isoformat(timespec="seconds"), now.year
     key = lgsp_key()
     with province.client(key) as c:
         for n in (1, 2):
@@ -118,22 +119,33 @@ def posted(province: DtiServer, lgsp_key: Callable[[], str], prometheus: Prometh
 
     def province_dti() -> float | None:
         text = httpx.get(f"{province.url}/metrics").text
-        m = re.search(rf'^dti_index_value\{{framework="{FRAMEWORK}",org_unit="{PROVINCE}"\}} (\S+)$', text, re.M)
+        m = re.search(
+            rf'^dti_index_value\{{framework="{FRAMEWORK}",org_unit="{PROVINCE}",year="{year}"\}} (\S+)$', text, re.M
+        )
         return float(m.group(1)) if m and not math.isnan(float(m.group(1))) and float(m.group(1)) > 0 else None
 
-    return {"dti": eventually(province_dti, timeout=20)}
+    return {"dti": eventually(province_dti, timeout=20), "year": year}
 
 
 def test_prometheus_returns_the_province_dti(prometheus: Prometheus, posted: dict[str, float]) -> None:
     def scraped() -> list[dict[str, Any]]:
-        result = prometheus.query(f'dti_index_value{{org_unit="{PROVINCE}",framework="{FRAMEWORK}"}}')
+        year = posted["year"]
+        result = prometheus.query(f'dti_index_value{{org_unit="{PROVINCE}",framework="{FRAMEWORK}",year="{year:g}"}}')
         return [s for s in result if float(s["value"][1]) == posted["dti"]]
 
     [sample] = eventually(scraped, timeout=20)
     assert sample["metric"]["job"] == "dti-up" and sample["metric"]["instance"].startswith("127.0.0.1:")
     # the recording rule of the province, without instance and job
-    [rec] = eventually(lambda: prometheus.query(f'province:dti_index_value:max{{framework="{FRAMEWORK}"}}'))
-    assert rec["metric"] == {"__name__": "province:dti_index_value:max", "framework": FRAMEWORK, "org_unit": PROVINCE}
+    year = f"{posted['year']:g}"
+    [rec] = eventually(
+        lambda: prometheus.query(f'province:dti_index_value:max{{framework="{FRAMEWORK}",year="{year}"}}')
+    )
+    assert rec["metric"] == {
+        "__name__": "province:dti_index_value:max",
+        "framework": FRAMEWORK,
+        "org_unit": PROVINCE,
+        "year": year,
+    }
     assert float(rec["value"][1]) == posted["dti"]
     # ingest rate by source sees the accepted events; the refused key is counted as a rejection
     eventually(

@@ -6,8 +6,14 @@ import re
 
 import httpx
 
+from shared import clock
 from tests.e2e.helpers import data, ev, eventually, indicator
 from tests.e2e.server import DtiServer
+
+
+def this_year() -> int:
+    """The province's year by the clock the server runs on too (the real one, or faketime's for the suite)."""
+    return clock.today().year
 
 
 def test_district_ratio_and_province_sum_of_numerators(server: DtiServer, lgsp_key: str) -> None:
@@ -39,14 +45,15 @@ def test_district_ratio_and_province_sum_of_numerators(server: DtiServer, lgsp_k
 
 
 def test_metrics_show_current_year_scores(server: DtiServer, lgsp_key: str) -> None:
+    year = this_year()
     with server.client(lgsp_key) as c:
-        # 2026 (the current year): P.T4.C2 1 online of 4
+        # this year: P.T4.C2 1 online of 4 (at its first moment, never in the future)
         r = c.post(
             "/v1/events",
             json={
                 "events": [
-                    ev("P.T4.C2", "tthc.records_total", 4, when="2026-02-02T08:00:00+07:00"),
-                    ev("P.T4.C2", "tthc.records_online", 1, when="2026-02-02T08:00:00+07:00"),
+                    ev("P.T4.C2", "tthc.records_total", 4, when=f"{year}-01-01T00:00:00+07:00"),
+                    ev("P.T4.C2", "tthc.records_online", 1, when=f"{year}-01-01T00:00:00+07:00"),
                 ]
             },
         )
@@ -54,15 +61,23 @@ def test_metrics_show_current_year_scores(server: DtiServer, lgsp_key: str) -> N
 
     def scraped() -> bool:
         text = httpx.get(f"{server.url}/metrics").text
-        m = re.search(r'^dti_indicator_value\{framework="mini",indicator="A1",org_unit="P.T4"\} (\S+)$', text, re.M)
+        m = re.search(
+            rf'^dti_indicator_value\{{framework="mini",indicator="A1",org_unit="P.T4",year="{year}"\}} (\S+)$',
+            text,
+            re.M,
+        )
         return m is not None and float(m.group(1)) == 0.25
 
     eventually(scraped)
     text = httpx.get(f"{server.url}/metrics").text
-    # 2026 target: 80% + (100% - 80%) × 1/5 = 84%
-    assert 'dti_indicator_target{framework="mini",indicator="A1",org_unit="P.T4"} 0.84' in text
+    # mini's targets: 80% in 2025, 100% in 2030, on a straight line between (and 100% after 2030)
+    target = min(1.0, 0.8 + 0.2 * (year - 2025) / 5)
+    m = re.search(
+        rf'^dti_indicator_target\{{framework="mini",indicator="A1",org_unit="P.T4",year="{year}"\}} (\S+)$', text, re.M
+    )
+    assert m is not None and abs(float(m.group(1)) - target) < 1e-9, text[:2000]
     assert re.search(r'^dti_ingest_events_total\{outcome="accepted",source="lgsp"\} \d', text, re.M)
-    assert 'dti_index_value{framework="mini",org_unit="P"}' in text
+    assert f'dti_index_value{{framework="mini",org_unit="P",year="{year}"}}' in text
 
 
 def test_duplicates_count_once(server: DtiServer, lgsp_key: str) -> None:
@@ -97,7 +112,7 @@ def test_metrics_pass_promtool(server: DtiServer, lgsp_key: str) -> None:
     promtool = shutil.which("promtool")
     assert promtool, "promtool is missing: scripts/system-deps installs Debian's prometheus package"
     with server.client(lgsp_key) as c:
-        c.post("/v1/events", json=ev("P.T4.C1", "tthc.records_total", 1, when="2026-02-02T08:00:00+07:00"))
+        c.post("/v1/events", json=ev("P.T4.C1", "tthc.records_total", 1, when=f"{this_year()}-01-01T00:00:00+07:00"))
     text = httpx.get(f"{server.url}/metrics").text
     assert "dti_index_value{" in text and "dti_alerts_firing{" in text
     out = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)

@@ -271,10 +271,10 @@ def screenshot(driver: WebDriver, name: str, width: int) -> Path:
 
 # ---------------------------------------------------------------------------------------------- data
 def _times(server: DtiServer) -> tuple[int, str, str]:
-    """The current year (the server's), an instant in its first quarter and one a minute ago."""
-    as_of = api(server, "/v1/scores")["as_of"]
-    year = int(as_of[:4])
-    now = datetime.now(VN) - timedelta(minutes=1)
+    """The year the page shows by default (the server's oldest open assessment year: last year until it closes
+    on 31 March, then this one), an instant in its first quarter and one a minute ago."""
+    year = int(api(server, "/v1/scores")["period"][:4])
+    now = min(datetime.now(VN) - timedelta(minutes=1), datetime(year, 12, 31, 23, 0, tzinfo=VN))  # in that year
     q1 = min(datetime(year, 2, 2, 8, 0, tzinfo=VN), now)
     return year, q1.isoformat(), now.isoformat()
 

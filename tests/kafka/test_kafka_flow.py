@@ -6,6 +6,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.kafka.messages import partition_for
+from shared import clock
 from tests.e2e.helpers import ev, eventually
 from tests.kafka.conftest import Stack, latest_scores
 
@@ -81,13 +82,14 @@ def skipped(stack: Stack, reason: str) -> float:
 
 def test_breach_fires_an_alert_from_the_scores_topic(stack: Stack) -> None:
     with stack.ingest.client(stack.key) as c:
-        # 2026 at P.T5.C2: 1 of 10 records online -> A1 = 0.1 at the district P.T5, target 84%: below target
+        # this year at P.T5.C2: 1 of 10 records online -> A1 = 0.1 at the district P.T5, below its target
+        # (84% in 2026, 80% in 2025 to 100% in 2030)
         r = c.post(
             "/v1/events",
             json={
                 "events": [
-                    ev("P.T5.C2", "tthc.records_total", 10, when="2026-01-10T10:00:00+07:00"),
-                    ev("P.T5.C2", "tthc.records_online", 1, when="2026-01-10T10:00:00+07:00"),
+                    ev("P.T5.C2", "tthc.records_total", 10, when=f"{clock.today().year}-01-01T00:00:00+07:00"),
+                    ev("P.T5.C2", "tthc.records_online", 1, when=f"{clock.today().year}-01-01T00:00:00+07:00"),
                 ]
             },
         )

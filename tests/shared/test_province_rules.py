@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -73,14 +72,21 @@ def test_frameworks_as_the_decisions_define_them(province_rules: RuleSet) -> Non
 
 def test_work_records_targets_by_level(province_rules: RuleSet) -> None:
     ind = province_rules.frameworks["dti-2022"].indicators["HDCQS.05"]
-    assert [target_for(ind, lv, 2025) for lv in ("province", "district", "commune")] == pytest.approx([0.9, 0.8, 0.6])
-    assert [target_for(ind, lv, 2030) for lv in ("province", "district", "commune")] == pytest.approx([1.0, 0.9, 0.7])
+    # districts were abolished on 1/7/2025: their targets stay in the file (history) but are not in force
+    assert [target_for(ind, lv, 2025) for lv in ("province", "district", "commune")] == [0.9, None, 0.6]
+    assert [target_for(ind, lv, 2030) for lv in ("province", "district", "commune")] == pytest.approx([1.0, None, 0.7])
     # 2026 lies on the line: province 90% + 10% × 1/5 = 92%
     assert target_for(ind, "province", 2026) == pytest.approx(0.92)
 
 
 def test_lai_chau_units(province_rules: RuleSet) -> None:
-    tree = province_rules.org_tree
+    # in force: the tree since 1/7/2025, 38 commune-level units directly under the province
+    assert province_rules.org_tree.levels == ("province", "commune")
+    assert sum(1 for u in province_rules.org_tree.units if u.level == "commune") == 38
+    assert province_rules.org_units_from == "2025-07-01"
+    # before: 8 districts and 106 communes, every commune mapped to exactly one unit in force
+    tree = province_rules.former_org_tree
+    assert tree is not None and province_rules.crosswalk is not None
     assert [u.code for u in tree.units if u.level == "district"] == [
         "LC.TPLAICHAU",
         "LC.TAMDUONG",
@@ -92,16 +98,15 @@ def test_lai_chau_units(province_rules: RuleSet) -> None:
         "LC.NAMNHUN",
     ]
     assert sum(1 for u in tree.units if u.level == "commune") == 106
+    communes = {u.code for u in tree.units if u.level == "commune"}
+    assert set(province_rules.crosswalk) == communes
+    assert set(province_rules.crosswalk.values()) == {
+        u.code for u in province_rules.org_tree.units if u.level == "commune"
+    }
 
 
-def test_the_2025_reform_is_another_file_not_code(tmp_path: Path) -> None:
-    d = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", d)
-    manifest = d / "ruleset.yaml"
-    manifest.write_text(
-        manifest.read_text(encoding="utf-8").replace("org_units: org-units.yaml", "org_units: org-units-2025.yaml")
-    )
-    rules = load_ruleset(d)
+def test_the_2025_reform_is_another_file_not_code() -> None:
+    rules = load_ruleset(ROOT / "rules")
     assert rules.org_tree.levels == ("province", "commune")
     assert sum(1 for u in rules.org_tree.units if u.level == "commune") == 38
     e = ScoringEngine(rules)

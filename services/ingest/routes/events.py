@@ -13,16 +13,19 @@ from pydantic import BaseModel
 from services.common.auth import SourceDep
 from services.common.backend import IngestBackend, ingest_backend
 from services.common.errors import fail
+from services.common.years_routes import closed_errors, refuse_closed
 from services.ingest.parsing import (
     accepted,
     check_permissions,
     check_rules,
+    map_former_units,
     media_type,
     raw_items,
     read_body,
     validate_items,
 )
 from shared.events import EventIn
+from shared.periods import year_quarter
 
 router = APIRouter(tags=["ingest"])
 
@@ -30,6 +33,7 @@ router = APIRouter(tags=["ingest"])
 class Accepted(BaseModel):
     accepted: int
     duplicates: int
+    mapped: int | None = None  # present when pre-reform org-unit codes were counted for their new units
 
 
 _EVENT_SCHEMA = EventIn.model_json_schema()
@@ -62,6 +66,7 @@ _BODY_DOC: dict[str, Any] = {
         401: {"description": "missing or bad key"},
         403: {"description": "source or metric not allowed for this key"},
         413: {"description": "too large"},
+        409: {"description": "events dated in a closed assessment year, each listed"},
         415: {"description": "unsupported content type"},
         422: {"description": "invalid events, each listed"},
         503: {"description": "storage unavailable; retry"},
@@ -83,6 +88,15 @@ async def post_events(
             errors,
         )
     rules = b.rules.current
+    events, mapped, errors = map_former_units(events, rules, prefix, batch)
+    if errors:
+        b.metrics.ingest_rejections.labels(source, "abolished_unit").inc(len(items))
+        raise fail(
+            422,
+            "sự kiện ghi đơn vị đã giải thể, không sự kiện nào được lưu",
+            "event(s) naming abolished org units; nothing from this request was stored",
+            errors,
+        )
     errors = check_permissions(events, source, rules, prefix, batch)
     if errors:
         b.metrics.ingest_rejections.labels(source, "forbidden").inc(len(items))
@@ -101,6 +115,18 @@ async def post_events(
             "event(s) refused by the rules; nothing from this request was stored",
             errors,
         )
+    closed = closed_errors(
+        rules,
+        [
+            (f"{prefix}/{i}/occurred_at" if batch else f"{prefix}/occurred_at", i if batch else None, year)
+            for i, e in enumerate(events)
+            for year in (year_quarter(e.occurred_at)[0],)
+        ],
+        b,
+    )
+    if closed:
+        b.metrics.ingest_rejections.labels(source, "year_closed").inc(len(items))
+        refuse_closed(closed)
     try:
         result = await b.append(accepted(events))
     except Exception as exc:
@@ -112,4 +138,8 @@ async def post_events(
     if result.duplicates:
         b.metrics.ingest_events.labels(source, "duplicate").inc(result.duplicates)
     b.metrics.last_event.labels(source).set(time.time())
-    return JSONResponse({"accepted": n_ok, "duplicates": result.duplicates}, status_code=202)
+    answer = {"accepted": n_ok, "duplicates": result.duplicates}
+    if mapped:  # pre-reform codes counted for their new units: operators chase the systems still sending them
+        answer["mapped"] = mapped
+        b.metrics.ingest_mapped.labels(source).inc(mapped)
+    return JSONResponse(answer, status_code=202)

@@ -7,7 +7,7 @@ An observation is the figure for (org unit, metric, period); sending it again re
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,9 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter, Validat
 from services.common.auth import SourceDep
 from services.common.backend import IngestBackend, ingest_backend
 from services.common.errors import en_for, fail, pointer, vi_for
+from services.common.years_routes import closed_errors, refuse_closed
 from services.embedded.storage import Observation
 from services.ingest.parsing import JSON_TYPES, media_type, read_body
 from services.ingest.table_upload import TableError, TableUnreadable, read_table, rows_of
+from shared import clock
+from shared.crosswalk import abolished, unit_in_force
 from shared.events import FieldError, years_covered
 from shared.periods import PROVINCE_TZ, parse_period
 from shared.rules.codes import resolve_code
@@ -69,7 +72,11 @@ _DOC: dict[str, Any] = {
     "/v1/observations",
     status_code=202,
     openapi_extra=_DOC,
-    responses={422: {"description": "invalid rows, each named"}, 403: {"description": "not allowed"}},
+    responses={
+        422: {"description": "invalid rows, each named"},
+        403: {"description": "not allowed"},
+        409: {"description": "figures for a closed assessment year, each named"},
+    },
 )
 async def post_observations(
     request: Request, source: SourceDep, b: Annotated[IngestBackend, Depends(ingest_backend)]
@@ -95,6 +102,9 @@ async def post_observations(
             "invalid observation(s); nothing was stored",
             errors=errors,
         )
+    # every row was valid, so obs[i] is item i (row i + 2 of a sheet, under its header)
+    where = "/observations/{}/period" if ctype in JSON_TYPES else "/rows/{}/period"
+    refuse_closed(closed_errors(rules, [(where.format(i), i, int(o.period[:4])) for i, o in enumerate(obs)], b))
     try:
         result = await b.observe(obs)
     except Exception as exc:
@@ -233,7 +243,23 @@ def _resolve(
                 f"source '{source}' may not report '{metric_code}'",
             )
         )
-    if ob.org_unit not in rules.org_tree.by_code:
+    unit_code = unit_in_force(rules, ob.org_unit)
+    sources = rules.org_tree.unit(unit_code).formed_from if unit_code is not None else ()
+    if unit_code is not None and unit_code != ob.org_unit and len(sources) > 1:
+        # a figure replaces the unit's previous one: figures of several former units cannot be added up here
+        errs.append(
+            (
+                "org_unit",
+                "former_org_unit",
+                f"'{ob.org_unit}' nay thuộc '{unit_code}' (hợp nhất từ {len(sources)} đơn vị): "
+                f"hãy báo cáo số liệu của '{unit_code}'",
+                f"'{ob.org_unit}' is now part of '{unit_code}' (formed from {len(sources)} units): "
+                f"report the figure of '{unit_code}'",
+            )
+        )
+    elif unit_code is None and (why := abolished(rules, ob.org_unit)) is not None:
+        errs.append(("org_unit", "org_unit_abolished", *why))
+    elif unit_code is None:
         errs.append(
             (
                 "org_unit",
@@ -268,14 +294,14 @@ def _resolve(
                 f"year {period.year} is outside the years the rules cover ({first}–{last})",
             )
         )
-    if period.start > date.today():
+    if period.start > clock.today():
         errs.append(("period", "future_period", "kỳ báo cáo chưa bắt đầu", "the period has not started yet"))
     if errs or metric is None or metric_code is None:
         return None, errs
     # the figure stands at the end of its period (noon, province time), so it lands in that period
     when = datetime.combine(period.end, time(12, 0), tzinfo=PROVINCE_TZ)
     return Observation(
-        ob.org_unit,
+        unit_code or ob.org_unit,
         metric_code,
         period.id,
         ob.value,

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
 from services.common.backend import ScoresBackend, scores_backend
 from services.common.errors import fail
+from shared.clock import today
 from shared.events import FieldError
-from shared.periods import PROVINCE_TZ, Period, parse_period
+from shared.periods import Period, parse_period
 from shared.rules.model import RuleSet
-from shared.scoring.view import gaps, score_tree
+from shared.scoring.view import covers, gaps, score_tree
+from shared.years import default_year, framework_for, open_years
 
 router = APIRouter(tags=["scores"])
 Dep = Annotated[ScoresBackend, Depends(scores_backend)]
 
 
-def _today() -> date:
-    return datetime.now(PROVINCE_TZ).date()
-
-
 def _args(rules: RuleSet, org_unit: str | None, period: str | None, framework: str | None) -> tuple[str, str, Period]:
     errors = []
-    fw = framework or next(iter(rules.frameworks))
+    try:
+        p = parse_period(period) if period else Period(default_year(rules, today()), 4, True)
+    except ValueError:
+        errors.append(
+            FieldError(
+                "/period",
+                None,
+                "bad_period",
+                "kỳ phải có dạng 2025 hoặc 2025-Q2",
+                "period must look like 2025 or 2025-Q2",
+            )
+        )
+        p = Period(default_year(rules, today()), 4, True)
+    # the framework in force for the year shown (Decision 922 for 2022-2024, 405 from 2025); any on request
+    fw = framework or framework_for(rules, p.year)
     if fw not in rules.frameworks:
         errors.append(
             FieldError(
@@ -46,27 +58,19 @@ def _args(rules: RuleSet, org_unit: str | None, period: str | None, framework: s
                 f"unknown org unit '{unit}'",
             )
         )
-    try:
-        p = parse_period(period) if period else Period(_today().year, 4, True)
-    except ValueError:
-        errors.append(
-            FieldError(
-                "/period",
-                None,
-                "bad_period",
-                "kỳ phải có dạng 2025 hoặc 2025-Q2",
-                "period must look like 2025 or 2025-Q2",
-            )
-        )
-        p = Period(_today().year, 4, True)
     if errors:
         raise fail(422, "tham số không hợp lệ", "invalid query parameters", errors)
     return fw, unit, p
 
 
 OrgQ = Annotated[str | None, Query(description="org unit code; default: the province")]
-PeriodQ = Annotated[str | None, Query(description="2025 or 2025-Q2; default: the current year")]
-FwQ = Annotated[str | None, Query(description="framework code, e.g. dti-2022; default: the first")]
+PeriodQ = Annotated[
+    str | None,
+    Query(description="2025 or 2025-Q2; default: the oldest open assessment year (last year until it closes)"),
+]
+FwQ = Annotated[
+    str | None, Query(description="framework code, e.g. dti-2022; default: the one in force for the period's year")
+]
 
 
 @router.get("/v1/scores")
@@ -74,9 +78,11 @@ def get_scores(b: Dep, org_unit: OrgQ = None, period: PeriodQ = None, framework:
     """The score tree of an org unit for a period: DTI, pillars, main and component indicators."""
     rules = b.rules.current
     fw, unit, p = _args(rules, org_unit, period, framework)
-    tree = score_tree(rules, b.engine.score(fw, unit, p), p, _today())
+    day = today()
+    tree = score_tree(rules, b.engine.score(fw, unit, p), p, day)
     tree["frameworks"] = list(rules.frameworks)
-    tree["data_through"] = data_through(b, unit, min(_today(), p.end))
+    tree["data_through"] = data_through(b, unit, min(day, p.end))
+    tree["open_years"] = list(open_years(rules, day))
     return tree
 
 
@@ -108,7 +114,7 @@ def get_unit_scores(
             "invalid query parameters",
             [FieldError("/level", None, "unknown_level", vi, en)],
         )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for u in rules.org_tree.units:
         if u.level != lv:
             continue
@@ -119,10 +125,18 @@ def get_unit_scores(
                 "name": u.name,
                 "index": us.index.value,
                 "index_status": us.index.status,
+                "covers": covers(rules.frameworks[fw], us),
                 "pillars": {k: v.value for k, v in us.composites.items() if k != "DTI"},
                 "main_indicators": {k: v.value for k, v in us.mains.items()},
             }
         )
+    # units of one level ranked among themselves (1 = highest index; units without data are not ranked)
+    ranked = sorted((r for r in rows if r["index"] is not None), key=lambda r: -float(r["index"] or 0.0))
+    for k, r in enumerate(ranked, 1):
+        r["rank"], r["of"] = k, len(ranked)
+    for r in rows:
+        r.setdefault("rank", None)
+        r.setdefault("of", len(ranked))
     return {"framework": fw, "period": p.id, "level": lv, "rules_version": rules.version, "units": rows}
 
 
@@ -131,7 +145,7 @@ def get_gaps(b: Dep, org_unit: OrgQ = None, period: PeriodQ = None, framework: F
     """Indicators ranked by the DTI points gained by reaching target, grouped by owner department."""
     rules = b.rules.current
     fw, unit, p = _args(rules, org_unit, period, framework)
-    return gaps(rules, b.engine.score(fw, unit, p), p, _today())
+    return gaps(rules, b.engine.score(fw, unit, p), p, today())
 
 
 @router.get("/v1/data")

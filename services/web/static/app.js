@@ -31,6 +31,15 @@
       ofPoints: "{a} / {b} điểm",
       goal: "Mục tiêu {year}",
       noGoal: "Chưa đặt mục tiêu",
+      goalRank: "hạng {rank}/{of}",
+      estimatedRank: "Hạng ước tính: {rank}/{of} (so với bảng DTI các tỉnh năm {year}, không phải kết quả công bố)",
+      covers: "Chỉ số của đơn vị chỉ gồm {n}/{all} chỉ số chính ({list}); so với các đơn vị cùng cấp, không so với DTI hay mục tiêu của tỉnh.",
+      published: "Kết quả công bố",
+      publishedDti: "{year}: {value}",
+      publishedRank: "hạng {rank}/{of}",
+      publishedAverage: "trung bình các tỉnh {value}",
+      unknown: "chưa công bố",
+      openYears: "Năm đang mở: {list}",
       trend: "Xu hướng",
       trendDesc: "Giá trị DTI các năm trước và từng quý của năm {year} (luỹ kế từ đầu năm).",
       trendEmpty: "Chưa có số liệu để vẽ xu hướng.",
@@ -116,6 +125,15 @@
       ofPoints: "{a} / {b} points",
       goal: "Goal {year}",
       noGoal: "No goal set",
+      goalRank: "rank {rank}/{of}",
+      estimatedRank: "Estimated rank: {rank}/{of} (against the provinces' {year} DTI table, not a published result)",
+      covers: "This unit's index covers only {n} of {all} main indicators ({list}); compare it with units of its level, not with the province's DTI or goal.",
+      published: "Published results",
+      publishedDti: "{year}: {value}",
+      publishedRank: "rank {rank}/{of}",
+      publishedAverage: "provinces' average {value}",
+      unknown: "not published",
+      openYears: "Open years: {list}",
       trend: "Trend",
       trendDesc: "DTI value in previous years and in each quarter of {year} (year to date).",
       trendEmpty: "No data to draw a trend yet.",
@@ -207,6 +225,7 @@
     frameworks: [], // [{code, name, name_en, years}]
     departments: new Map(), // code -> {name, name_en}, learnt from /v1/gaps
     today: null, // the province's date, from the API's as_of
+    defaultYear: null, // the year shown without a choice: the oldest open assessment year (GET /v1/scores)
   };
 
   let generation = 0;
@@ -742,16 +761,41 @@
           goal
             ? h(
                 "p",
-                { class: "goal", "data-field": "goal", "data-value": dv(goal.value) },
+                { class: "goal", "data-field": "goal", "data-value": dv(goal.value), "data-rank": goal.rank ?? "", "data-of": goal.of ?? "" },
                 h("span", { class: "goal-swatch", "aria-hidden": "true" }),
                 `${t("goal", { year: goal.year })}: `,
-                h("strong", null, fmtIndex(goal.value)),
+                goal.rank ? h("strong", null, t("goalRank", { rank: goal.rank, of: goal.of })) : null,
+                goal.rank && goal.value !== null ? " · " : null,
+                goal.value !== null ? h("strong", null, fmtIndex(goal.value)) : null,
                 goal.note ? h("span", { class: "muted" }, ` (${goal.note})`) : null
               )
             : null,
+          index.estimated_rank
+            ? h(
+                "p",
+                { class: "muted small", "data-field": "estimated-rank", "data-rank": index.estimated_rank.rank, "data-of": index.estimated_rank.of },
+                t("estimatedRank", { rank: index.estimated_rank.rank, of: index.estimated_rank.of, year: index.estimated_rank.table_year })
+              )
+            : null,
+          index.covers
+            ? h(
+                "p",
+                { class: "muted small", "data-field": "covers", "data-value": index.covers.join(",") },
+                t("covers", { n: index.covers.length, all: tree.main_indicators.length, list: index.covers.join(", ") })
+              )
+            : null,
+          tree.open_years && tree.open_years.length > 1
+            ? h("p", { class: "muted small", "data-field": "open-years" }, t("openYears", { list: tree.open_years.join(", ") }))
+            : null,
           index.missing && index.missing.length ? h("p", { class: "muted small" }, t("missing", { list: missingNames(tree, index.missing) })) : null
         ),
-        h("div", { class: "card trend-card" }, h("h3", null, t("trend")), trendChart(trend, goal, tree, idx))
+        h(
+          "div",
+          { class: "card trend-card" },
+          h("h3", null, t("trend")),
+          trendChart(trend, goal && goal.value !== null ? goal : null, tree, idx),
+          publishedList(index.history)
+        )
       ),
       h(
         "div",
@@ -770,6 +814,18 @@
       for (const i of m.indicators) names.set(i.code, nm(i));
     }
     return codes.map((c) => names.get(c) || c).join(", ");
+  }
+
+  /** The province's published record (rules: history.yaml), beside the trend: values nobody published say so. */
+  function publishedList(history) {
+    if (!history || !history.length) return null;
+    const items = history.map((p) => {
+      const parts = [t("publishedDti", { year: p.year, value: p.value === null ? t("unknown") : fmtIndex(p.value) })];
+      if (p.rank) parts.push(t("publishedRank", { rank: p.rank, of: p.of }));
+      if (p.average !== null) parts.push(t("publishedAverage", { value: fmtIndex(p.average) }));
+      return h("li", { "data-year": p.year, "data-value": dv(p.value), title: p.source }, parts.join(" · "));
+    });
+    return h("div", { class: "published", "data-field": "published" }, h("h4", { class: "small" }, t("published")), h("ul", { class: "muted small" }, items));
   }
 
   function meterFill(value, goal) {
@@ -1012,7 +1068,7 @@
       return h(
         "tr",
         { "data-unit": r.code, "data-value": dv(r.index), class: current ? "is-current" : null, "aria-current": current ? "true" : null },
-        h("td", { "data-label": t("colRank"), class: "num" }, r.index === null ? "—" : String(rank)),
+        h("td", { "data-label": t("colRank"), class: "num", "data-rank": r.rank ?? "", "data-of": r.of ?? "" }, r.rank ? `${r.rank}/${r.of}` : r.index === null ? "—" : String(rank)),
         h(
           "th",
           { scope: "row", class: "name-cell" },
@@ -1213,6 +1269,10 @@
         await loadMeta();
         const first = await getJson("/v1/scores", { framework: meta.frameworks.some((f) => f.code === state.fw) ? state.fw : null });
         meta.today = first.as_of;
+        // without a period the API answers the year being assessed (the oldest open year: last year until
+        // it closes on 31 March) under the framework in force for it: the page starts there
+        meta.defaultYear = Number(String(first.period).slice(0, 4));
+        if (!state.fw) state.fw = first.framework.code;
         break;
       } catch (_e) {
         const banner = $("connection");
@@ -1227,7 +1287,7 @@
     if (state.compare && !state.fw2) state.fw2 = (meta.frameworks.find((f) => f.code !== state.fw) || {}).code || null;
     state.compare = state.compare && !!state.fw2;
     const m = /^(\d{4})(?:-(Q[1-4]))?$/.exec(initialPeriod || "");
-    state.year = m ? Number(m[1]) : currentYear();
+    state.year = m ? Number(m[1]) : meta.defaultYear || currentYear();
     state.quarter = m && m[2] ? m[2] : "";
     fillControls();
     writeUrl();
