@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from services.common.auth import AdminDep
 from services.common.errors import fail
+from shared import clock
 from shared.alerts.state import AlertState
-from shared.periods import PROVINCE_TZ
 
 if TYPE_CHECKING:
     from services.alerts.runtime import AlertsRuntime
@@ -120,7 +120,7 @@ def list_alerts(
     filtered on the server and paged (most important first: severity, then notified before inhibited,
     then most units). `counts` sums the filtered alerts by severity and by receiving department. The answer
     carries an ETag: a poll sending it back in If-None-Match gets 304 with no body while nothing changed."""
-    now = datetime.now(PROVINCE_TZ)
+    now = clock.now()
     states: list[AlertState] | None = (
         ["firing", "pending"] if status == "active" else None if status == "all" else [status]
     )
@@ -168,7 +168,7 @@ def get_alert(b: Dep, fingerprint: str) -> dict[str, Any]:
     alert = b.alerts.book.alerts.get(fingerprint)
     if alert is None:
         raise fail(404, f"không có cảnh báo '{fingerprint}'", f"no alert '{fingerprint}'")
-    view = _view(b, datetime.now(PROVINCE_TZ), alert)
+    view = _view(b, clock.now(), alert)
     view["inhibits"] = sorted(a.fingerprint for a in b.alerts.book.alerts.values() if fingerprint in a.inhibited_by)
     return view
 
@@ -188,14 +188,14 @@ class AckIn(BaseModel):
 async def ack(b: Dep, _admin: AdminDep, fingerprint: str, body: AckIn) -> dict[str, Any]:
     from services.alerts.runtime import AdminActions
 
-    until = datetime.now(PROVINCE_TZ) + timedelta(hours=body.hours)
+    until = clock.now() + timedelta(hours=body.hours)
     try:
         alert = await AdminActions(b.alerts).ack(fingerprint, body.by, until, body.comment)
     except KeyError as exc:
         raise fail(404, f"không có cảnh báo '{fingerprint}'", f"no alert '{fingerprint}'") from exc
     except ValueError as exc:
         raise fail(409, "không thể xác nhận cảnh báo này", str(exc)) from exc
-    return _view(b, datetime.now(PROVINCE_TZ), alert)
+    return _view(b, clock.now(), alert)
 
 
 @router.delete("/v1/alerts/{fingerprint}/ack")
@@ -206,7 +206,7 @@ async def unack(b: Dep, _admin: AdminDep, fingerprint: str) -> dict[str, Any]:
         alert = await AdminActions(b.alerts).unack(fingerprint)
     except KeyError as exc:
         raise fail(404, f"không có cảnh báo '{fingerprint}'", f"no alert '{fingerprint}'") from exc
-    return _view(b, datetime.now(PROVINCE_TZ), alert)
+    return _view(b, clock.now(), alert)
 
 
 class SilenceIn(BaseModel):
@@ -218,7 +218,7 @@ class SilenceIn(BaseModel):
 
 @router.get("/v1/silences")
 def silences(b: Dep) -> dict[str, Any]:
-    now = datetime.now(PROVINCE_TZ)
+    now = clock.now()
     return {"silences": [{**s.to_dict(), "active": s.active(now)} for s in b.alerts.book.silences.values()]}
 
 
@@ -226,7 +226,7 @@ def silences(b: Dep) -> dict[str, Any]:
 async def add_silence(b: Dep, _admin: AdminDep, body: SilenceIn) -> dict[str, Any]:
     from services.alerts.runtime import AdminActions
 
-    now = datetime.now(PROVINCE_TZ)
+    now = clock.now()
     try:
         s = await AdminActions(b.alerts).silence(
             body.matchers, now, now + timedelta(hours=body.hours), body.created_by, body.comment

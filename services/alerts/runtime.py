@@ -271,7 +271,7 @@ class AlertsRuntime:
         every = self.settings.alertmanager_resend_seconds
         async with httpx.AsyncClient() as client:
             while True:
-                now = datetime.now(PROVINCE_TZ)
+                now = clock.now()
                 views = for_alertmanager(self.book, now, timedelta(minutes=15))
                 if views:
                     try:
@@ -310,7 +310,7 @@ class AdminActions:
             return out
 
     async def ack(self, fingerprint: str, by: str, until: datetime, comment: str) -> object:
-        now = datetime.now(PROVINCE_TZ)
+        now = clock.now()
         return await self._apply(lambda: self.rt.book.acknowledge(fingerprint, by, until, now, comment))
 
     async def unack(self, fingerprint: str) -> object:
@@ -325,5 +325,5 @@ class AdminActions:
         return await self._apply(lambda: self.rt.book.add_silence(parsed, starts_at, ends_at, by, comment))
 
     async def expire(self, silence_id: str) -> object:
-        now = datetime.now(PROVINCE_TZ)
+        now = clock.now()
         return await self._apply(lambda: self.rt.book.expire_silence(silence_id, now))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,8 +31,8 @@ from pydantic import BaseModel
 
 from services.common import models as m
 from services.common.auth import require_admin, source_of_key
+from shared import clock
 from shared.events import years_covered
-from shared.periods import PROVINCE_TZ
 from shared.rules.model import Latest, RuleSet
 
 _SCHEMAS = "#/components/schemas/"
@@ -266,7 +266,7 @@ def _example_event(rules: RuleSet) -> dict[str, Any]:
     bottom = rules.org_tree.levels[-1]
     unit = next((u.code for u in rules.org_tree.units if u.level == bottom), rules.org_tree.units[0].code)
     first, last = years_covered(rules)
-    yesterday = datetime.now(PROVINCE_TZ) - timedelta(days=1)  # in the past, and most likely in an open year
+    yesterday = clock.now() - timedelta(days=1)  # in the past, and most likely in an open year
     day = yesterday.date().replace(year=min(max(yesterday.year, first), last))
     return {
         "event_id": f"{source}-000123",
