@@ -32,8 +32,12 @@ def test_check_invalid_prints_file_line_col_and_exits_1(tmp_path: Path) -> None:
     out = r.stdout.splitlines()
     # found through the manifest and in the lone file: the same problems are reported once (the main indicator's
     # line, then each of its indicators' points, one of which the analyst edited)
-    assert len(out) == 3 and out[0].startswith(expected + ": A1 45 (line 22), A2 20 (line 35)"), out
-    assert out[1].startswith(f"{f}:22:13: indicator 'A1': its 45 points"), out
+    lines = text.splitlines()
+    a1 = next(i for i, s in enumerate(lines, 1) if s.strip() == "points: 45")  # the line the analyst edited
+    start = next(i for i, s in enumerate(lines, 1) if "code: A2" in s)
+    a2 = next(i for i, s in enumerate(lines, 1) if i > start and s.strip() == "points: 20")  # A2's points
+    assert len(out) == 3 and out[0].startswith(expected + f": A1 45 (line {a1}), A2 20 (line {a2})"), out
+    assert out[1].startswith(f"{f}:{a1}:13: indicator 'A1': its 45 points"), out
 
 
 def test_explain_prints_vietnamese_and_english() -> None:
