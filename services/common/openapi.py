@@ -89,6 +89,14 @@ _STATUSES: dict[tuple[str, str], dict[int, str]] = {
     ("post", "/v1/rules/reload"): {422: "the rules files are invalid (`problems`); the last good rules stay in force"},
     ("get", "/readyz"): {503: "starting: state not yet recovered or the broker not reached"},
     ("get", "/v1/alerts/{fingerprint}"): {404: "no such alert"},
+    ("post", "/v1/years/{year}/reopen"): {
+        409: "the year is still open, or already reopened",
+        501: "Kafka mode keeps no ledger of reopened years (yet)",
+    },
+    ("post", "/v1/years/{year}/close"): {
+        409: "the year is open by the calendar, or not reopened",
+        501: "Kafka mode keeps no ledger of reopened years (yet)",
+    },
     ("post", "/v1/alerts/{fingerprint}/ack"): {404: "no such alert", 409: "this alert cannot be acknowledged"},
     ("delete", "/v1/alerts/{fingerprint}/ack"): {404: "no such alert"},
     ("delete", "/v1/silences/{silence_id}"): {404: "no such silence"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import AdminDep
@@ -115,14 +115,18 @@ def _act(b: Backend, year: int, action: Literal["reopen", "close"], body: YearAc
     return {"year": year, "status": "reopened" if action == "reopen" else "closed", "entry": entry.as_dict()}
 
 
+# Years the calendar arithmetic (close dates, a year after) handles; a framework governs a few of them.
+YearPath = Annotated[int, Path(ge=1900, le=2200, description="the assessment year")]
+
+
 @router.post("/v1/years/{year}/reopen")
-def reopen_year(b: Dep, _admin: AdminDep, year: int, body: YearActionIn) -> dict[str, Any]:
+def reopen_year(b: Dep, _admin: AdminDep, year: YearPath, body: YearActionIn) -> dict[str, Any]:
     """Reopen a closed assessment year so late data is accepted; recorded with who and why."""
     return _act(b, year, "reopen", body)
 
 
 @router.post("/v1/years/{year}/close")
-def close_year(b: Dep, _admin: AdminDep, year: int, body: YearActionIn) -> dict[str, Any]:
+def close_year(b: Dep, _admin: AdminDep, year: YearPath, body: YearActionIn) -> dict[str, Any]:
     """Close a reopened year again; recorded with who and why."""
     return _act(b, year, "close", body)
 

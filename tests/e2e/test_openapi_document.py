@@ -20,8 +20,8 @@ def test_errors_are_documented_as_they_are_answered(server: DtiServer) -> None:
     schemas = doc["components"]["schemas"]
     assert "HTTPValidationError" not in schemas and "ErrorBody" in schemas
     events = doc["paths"]["/v1/events"]["post"]["responses"]
-    assert sorted(events) == ["202", "401", "403", "413", "415", "422", "503"]
-    for status in ("401", "403", "413", "415", "422", "503"):
+    assert sorted(events) == ["202", "401", "403", "409", "413", "415", "422", "503"]
+    for status in ("401", "403", "409", "413", "415", "422", "503"):
         assert events[status]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
     assert "Retry-After" in events["503"]["headers"] and "WWW-Authenticate" in events["401"]["headers"]
     # and a real 422 and a real 404 have that shape: detail.message and detail.errors[].pointer

@@ -33,9 +33,14 @@ def test_scores_on_the_topic_roll_up_across_partitions(stack: Stack) -> None:
         )
         assert r.status_code == 202 and r.json() == {"accepted": 4, "duplicates": 0}
     # province 2024: (1 + 3) / (2 + 3) = 0.8 (Σ numerators / Σ denominators), T2.C1 alone 1/2 = 0.5
+    # each unit's update goes out in its own emit round (one per partition's owner): wait for all three
+    want = ("P|mini|2024", "P.T2.C1|mini|2024", "P.T3|mini|2024")
     scores = eventually(
         lambda: (
-            (s := latest_scores(stack.broker.bootstrap)) and s.get("P|mini|2024") and a1(s["P|mini|2024"]) == 0.8 and s
+            (s := latest_scores(stack.broker.bootstrap))
+            and all(k in s for k in want)
+            and a1(s["P|mini|2024"]) == 0.8
+            and s
         ),
         timeout=20,
     )

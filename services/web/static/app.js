@@ -781,7 +781,7 @@
             ? h(
                 "p",
                 { class: "muted small", "data-field": "covers", "data-value": index.covers.join(",") },
-                t("covers", { n: index.covers.length, all: tree.main_indicators.length, list: index.covers.join(", ") })
+                t("covers", { n: index.covers.length, all: tree.main_indicators.length, list: missingNames(tree, index.covers) })
               )
             : null,
           tree.open_years && tree.open_years.length > 1
