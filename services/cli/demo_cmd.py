@@ -171,9 +171,9 @@ def demo(
     proc = _start_server(host, port, state, rules_path, log)
 
     from services.simulate.session import SimulationError, start_of
-    from shared.periods import PROVINCE_TZ as ICT
+    from shared import clock
 
-    now = datetime.now(ICT)
+    now = clock.now()
     try:
         begins = start_of(year, start, now)
     except SimulationError as exc:

@@ -24,8 +24,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from services.simulate.generator import EventItem, Item, ObservationItem
-from services.simulate.rhythm import ICT, iso, local
+from services.simulate.rhythm import iso, local
 from services.simulate.sender import Sender, Stats
+from shared import clock
 
 WEEKDAYS_VI = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 
@@ -297,4 +298,4 @@ def summary(stats: Stats, live: Live) -> list[str]:
 
 
 def now_in_province() -> datetime:
-    return datetime.now(ICT)
+    return clock.now()

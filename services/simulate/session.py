@@ -22,6 +22,7 @@ from services.simulate.model import BASELINE_DTI, ProvinceModel, default_framewo
 from services.simulate.rhythm import DAY, ICT, first_working_morning
 from services.simulate.runner import Pace, Runner, read_items, show_progress, sources_in, summary
 from services.simulate.sender import Sender, Stats
+from shared import clock
 from shared.events import years_covered
 from shared.rules.loader import load_ruleset, resolve_manifest
 from shared.rules.model import RuleSet
@@ -128,7 +129,7 @@ def plan_generated(
     framework: str | None = None,
     now: datetime | None = None,
 ) -> Plan:
-    now = now or datetime.now(ICT)
+    now = now or clock.now()
     when = start_of(year, start, now)
     first, last = years_covered(rules)
     if not first <= when.year <= last:
@@ -150,19 +151,19 @@ def plan_generated(
         # weekends, a simulated day every DAY * natural / rate seconds on average
         rate = rate or DEFAULT_RATE
         pace = Pace(rate=rate)
-        clock = f"clock ×{rate / natural:,.0f} on average (faster at night and on weekends)"
+        pacing = f"clock ×{rate / natural:,.0f} on average (faster at night and on weekends)"
     else:
         # a steady clock: the rate follows office hours; --rate (if given) scales the province's volume
         if rate is not None:
             volume = rate / (speed * natural)
         pace = Pace(speed=speed)
-        clock = f"clock ×{speed:,.0f}, about {speed * natural * volume:,.0f} events/s over a week (office hours more)"
+        pacing = f"clock ×{speed:,.0f}, about {speed * natural * volume:,.0f} events/s over a week (office hours more)"
         rate = speed * natural * volume
     gen = Generator(model, seed, volume)
     header = [
         f"Simulating {rules.org_tree.roots[0].name} ({len(rules.org_tree.units)} units) from "
         f"{when:%d/%m/%Y %H:%M}, seed {seed}",
-        f"{rate:,.0f} events/s; {clock}; a simulated day every {DAY * natural * volume / rate:,.0f} s",
+        f"{rate:,.0f} events/s; {pacing}; a simulated day every {DAY * natural * volume / rate:,.0f} s",
         f"{model.framework}: DTI {start_dti:.4f} at the start (maturity {model.m0:.3f}), "
         f"{improvement:+.3f} a simulated year",
     ]
@@ -179,7 +180,7 @@ def plan_replay(path: Path, rules: RuleSet | None, *, rate: float | None, speed:
     pace = Pace(speed=speed) if speed else Pace(rate=rate or DEFAULT_RATE)
     scores = None
     if rules is not None:
-        scores = (rules.org_tree.roots[0].code, default_framework(rules, datetime.now(ICT).year))
+        scores = (rules.org_tree.roots[0].code, default_framework(rules, clock.now().year))
     how = f"×{speed:,.0f} on its own clock" if speed else f"{pace.rate:,.0f} events/s"
     return Plan(read_items(path), sources, pace, scores, [f"Replaying {path} at {how}"])
 
