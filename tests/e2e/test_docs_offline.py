@@ -5,81 +5,30 @@ files. A screenshot lands in test-artifacts/docs.png."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
+from tests.e2e.chromium import chromium
 from tests.e2e.helpers import eventually
 from tests.e2e.server import ROOT, DtiServer
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
-
-def _processes_of(profile: str) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if profile.encode() in (entry / "cmdline").read_bytes():
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
 
 @pytest.fixture(scope="module")
 def offline_browser() -> Iterator[WebDriver]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("chromium and chromium-driver are not installed (run scripts/system-deps as root)")
-    profile = tempfile.mkdtemp(prefix="dti-chromium-offline-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        # the network closed: no host resolves, by name (a CDN's) or by address, except this machine
+    # the network closed: no host resolves, by name (a CDN's) or by address, except this machine
+    with chromium(
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         "--window-size=1366,900",
-        f"--user-data-dir={profile}",
-    ):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = WebDriver(options=opts, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(20)
-    try:
+        logs={"performance": "ALL"},
+    ) as driver:
         yield driver
-    finally:
-        driver.quit()
-        deadline = time.monotonic() + 5
-        while _processes_of(profile) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        for pid in _processes_of(profile):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def requested_urls(driver: WebDriver) -> list[str]:

@@ -20,15 +20,13 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from openpyxl import load_workbook
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
 from tests.e2e.bare_codes import bare_codes, load_codes
+from tests.e2e.chromium import chromium
 from tests.e2e.helpers import ev
 from tests.e2e.server import ROOT, DtiServer
-from tests.e2e.test_web_browser import _chromium_processes
 
 pytestmark = pytest.mark.e2e
 
@@ -93,36 +91,10 @@ def downloads() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def browser(downloads: Path) -> Iterator[WebDriver]:
-    profile = tempfile.mkdtemp(prefix="dti-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-component-update",
-        "--lang=vi-VN",
-        "--window-size=1440,900",
-        f"--user-data-dir={profile}",
-    ):
-        opts.add_argument(arg)
-    opts.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
-    )
-    driver = WebDriver(options=opts, service=Service("/usr/bin/chromedriver"))
-    driver.set_page_load_timeout(20)
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    try:
+    prefs = {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    with chromium("--lang=vi-VN", "--window-size=1440,900", prefs=prefs) as driver:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
         yield driver
-    finally:
-        driver.quit()
-        deadline = time.monotonic() + 5
-        while _chromium_processes(profile) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def wait(check: Any, timeout: float = 15.0) -> Any:

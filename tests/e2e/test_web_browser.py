@@ -8,10 +8,6 @@ Screenshots land in test-artifacts/ (desktop, phone, compare).
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -22,91 +18,34 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
     StaleElementReferenceException,
     WebDriverException,
 )
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
+from tests.e2e.chromium import chromium
 from tests.e2e.conftest import e2e_rules
 from tests.e2e.helpers import ev, eventually
 from tests.e2e.server import ROOT, DtiServer
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = ROOT / "test-artifacts"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 POLL = "?poll=300"  # the page polls every 5 s by default; tests do not want to wait that long
 
 
 # ---------------------------------------------------------------------------------------------- browser
-def _chromium_processes(marker: str) -> list[int]:
-    """Processes whose command line holds this browser's own --user-data-dir: ours and only ours."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in cmdline:
-            pids.append(int(entry.name))
-    return pids
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("chromium and chromium-driver are not installed (run scripts/system-deps as root)")
-    profile = tempfile.mkdtemp(prefix="dti-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-crash-reporter",
-        "--disable-breakpad",
-        "--force-prefers-reduced-motion",
-        "--lang=vi-VN",
-        "--window-size=1366,900",
-        f"--user-data-dir={profile}",
-    ):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages, shown when a check fails
-    driver = WebDriver(options=opts, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(20)
-    try:
+    with chromium("--force-prefers-reduced-motion", "--lang=vi-VN", "--window-size=1366,900") as driver:
         yield driver
-    finally:
-        driver.quit()
-        # no chromium (or renderer, or crashpad) process of this browser may outlive the tests
-        deadline = time.monotonic() + 5
-        while _chromium_processes(profile) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        left = _chromium_processes(profile)
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        shutil.rmtree(profile, ignore_errors=True)
-        assert not left, f"chromium processes left behind: {left}"
 
 
 def wait_for(driver: WebDriver, check: Callable[[], Any], timeout: float = 10.0) -> Any:
