@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -24,7 +25,7 @@ from services.ingest.parsing import (
     read_body,
     validate_items,
 )
-from shared.events import EventIn
+from shared.events import EventIn, FieldError
 from shared.periods import year_quarter
 
 router = APIRouter(tags=["ingest"])
@@ -79,48 +80,34 @@ async def post_events(
     body = await read_body(request, s.max_body_bytes)
     items, prefix, batch = raw_items(body, media_type(request), s.max_batch_events)
     events, errors = validate_items(items, prefix, batch)
+    refuse = partial(_refuse, b, source, len(items))
     if errors:
-        b.metrics.ingest_rejections.labels(source, "invalid").inc(len(items))
-        raise fail(
-            422,
-            "sự kiện không hợp lệ, không sự kiện nào được lưu",
-            "invalid event(s); nothing from this request was stored",
-            errors,
-        )
+        refuse("invalid", 422, "sự kiện không hợp lệ", "invalid event(s)", errors)
     rules = b.rules.current
     events, mapped, errors = map_former_units(events, rules, prefix, batch)
     if errors:
-        b.metrics.ingest_rejections.labels(source, "abolished_unit").inc(len(items))
-        raise fail(
-            422,
-            "sự kiện ghi đơn vị đã giải thể, không sự kiện nào được lưu",
-            "event(s) naming abolished org units; nothing from this request was stored",
-            errors,
-        )
+        refuse("abolished_unit", 422, "sự kiện ghi đơn vị đã giải thể", "event(s) naming abolished org units", errors)
     errors = check_permissions(events, source, rules, prefix, batch)
     if errors:
-        b.metrics.ingest_rejections.labels(source, "forbidden").inc(len(items))
-        raise fail(
+        refuse(
+            "forbidden",
             403,
-            "nguồn không được phép gửi các sự kiện này, không sự kiện nào được lưu",
-            "this key's source may not send these events; nothing was stored",
+            "nguồn không được phép gửi các sự kiện này",
+            "this key's source may not send these events",
             errors,
         )
     errors = check_rules(events, rules, prefix, batch, timedelta(seconds=s.max_future_seconds))
     if errors:
-        b.metrics.ingest_rejections.labels(source, "rules").inc(len(items))
-        raise fail(
-            422,
-            "sự kiện không hợp lệ theo bộ quy tắc, không sự kiện nào được lưu",
-            "event(s) refused by the rules; nothing from this request was stored",
-            errors,
-        )
+        refuse("rules", 422, "sự kiện không hợp lệ theo bộ quy tắc", "event(s) refused by the rules", errors)
     closed = closed_errors(
         rules,
         [
-            (f"{prefix}/{i}/occurred_at" if batch else f"{prefix}/occurred_at", i if batch else None, year)
+            (
+                f"{prefix}/{i}/occurred_at" if batch else f"{prefix}/occurred_at",
+                i if batch else None,
+                year_quarter(e.occurred_at)[0],
+            )
             for i, e in enumerate(events)
-            for year in (year_quarter(e.occurred_at)[0],)
         ],
         b,
     )
@@ -143,3 +130,16 @@ async def post_events(
         answer["mapped"] = mapped
         b.metrics.ingest_mapped.labels(source).inc(mapped)
     return JSONResponse(answer, status_code=202)
+
+
+def _refuse(
+    b: IngestBackend, source: str, n: int, reason: str, status: int, vi: str, en: str, errors: list[FieldError]
+) -> NoReturn:
+    """Count the whole request as refused for `reason` and answer with every problem listed: a batch is atomic."""
+    b.metrics.ingest_rejections.labels(source, reason).inc(n)
+    raise fail(
+        status,
+        f"{vi}, không sự kiện nào được lưu",
+        f"{en}; nothing from this request was stored",
+        errors,
+    )
