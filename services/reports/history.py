@@ -18,6 +18,7 @@ from typing import Any
 from shared.periods import PROVINCE_TZ, Period
 from shared.rules.model import RuleSet
 from shared.scoring.engine import ScoringEngine
+from shared.scoring.evaluate import INDEX
 from shared.scoring.results import UnitScore
 from shared.scoring.store import MetricStore
 
@@ -140,7 +141,7 @@ def changes(
             }
         )
     composites = [
-        {"code": "DTI", "name": "Chỉ số DTI", "name_en": "DTI", "value": _r(now.index.value), **then("DTI", "c")}
+        {"code": INDEX, "name": "Chỉ số DTI", "name_en": "DTI", "value": _r(now.index.value), **then(INDEX, "c")}
     ]
     composites += [
         {

@@ -18,6 +18,7 @@ from shared.alerts.model import GoalAtRisk
 from shared.periods import Period, year_fraction
 from shared.rules.model import RuleSet
 from shared.scoring.engine import ScoringEngine
+from shared.scoring.evaluate import INDEX
 from shared.scoring.view import gaps, score_tree
 
 
@@ -177,7 +178,7 @@ def build_quarterly(
 
     idx = now["index"]
     index = CompositeLine(
-        "DTI",
+        INDEX,
         "Chỉ số DTI",
         idx["value"],
         before["index"]["value"],
