@@ -16,6 +16,7 @@ from services.common.auth import AdminDep
 from services.common.errors import fail
 from shared import clock
 from shared.alerts.state import AlertState
+from shared.events import FieldError
 
 if TYPE_CHECKING:
     from services.alerts.runtime import AlertsRuntime
@@ -96,7 +97,20 @@ def _offset(cursor: str | None) -> int:
     if not cursor:
         return 0
     if re.fullmatch(CURSOR, cursor) is None:
-        raise fail(422, "con trỏ trang không hợp lệ", f"invalid cursor {cursor!r}")
+        raise fail(
+            422,
+            "tham số không hợp lệ",
+            "invalid query parameters",
+            [
+                FieldError(
+                    "/cursor",
+                    None,
+                    "bad_cursor",
+                    "con trỏ trang phải là next_cursor của trang trước",
+                    f"the cursor must be the previous page's next_cursor, got {cursor!r}",
+                )
+            ],
+        )
     return int(cursor)
 
 
