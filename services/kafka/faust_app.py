@@ -227,28 +227,53 @@ class ScoringFaust:
         channel = manual.channel
         most, linger = self.settings.scoring_batch_max, self.settings.scoring_batch_seconds
         pending: list[EventT[Any]] = []
-        opened = 0.0
-        async for event in manual.events():
-            if not pending:
-                opened = time.monotonic()
-            pending.append(event)
-            if len(pending) < most:
-                # Nothing queued: give the fetcher until `linger` after the batch's first event to deliver
-                # more. Sleeping here (not waiting on the stream with a timeout) cancels nothing inside Faust.
-                while channel.empty() and time.monotonic() - opened < linger:
-                    await asyncio.sleep(0.002)
-                if not channel.empty():
-                    continue
-            batch, pending = pending, []
-            try:
-                await self._fold(batch)
-            except Exception as exc:  # a bug must not stop the agent: log, dead-letter the batch, go on
-                log.exception("scoring_batch_failed", error=str(exc), events=len(batch))
+        opened = taken = 0.0
+        lock = asyncio.Lock()
+
+        async def fold_pending() -> None:
+            nonlocal pending
+            async with lock:  # one batch at a time: a partition's offsets are folded and acked in order
+                batch, pending = pending, []
+                if not batch:
+                    return
+                try:
+                    await self._fold(batch)
+                except Exception as exc:  # a bug must not stop the agent: log, dead-letter the batch, go on
+                    log.exception("scoring_batch_failed", error=str(exc), events=len(batch))
+                    for ev in batch:
+                        await self.dead.send(key=ev.message.key, value=ev.message.value)
+                    self.stats.dead_letters += len(batch)
                 for ev in batch:
-                    await self.dead.send(key=ev.message.key, value=ev.message.value)
-                self.stats.dead_letters += len(batch)
-            for ev in batch:
-                await manual.ack(ev)
+                    await manual.ack(ev)
+
+        async def unstick() -> None:
+            """A rebalance clears Faust's channel and then waits until every event taken is acked. If it clears
+            the channel just after the loop below saw it non-empty, the loop waits on the stream holding a
+            batch nobody will fold, and the rebalance waits for ever (seen: a hung worker resumed after its
+            eviction). A batch left waiting well past its linger is folded here instead."""
+            idle = max(0.5, 10 * linger)
+            while True:
+                await asyncio.sleep(idle / 2)
+                if pending and time.monotonic() - taken > idle:
+                    await fold_pending()
+
+        guard = asyncio.create_task(unstick())
+        try:
+            async for event in manual.events():
+                taken = time.monotonic()
+                if not pending:
+                    opened = taken
+                pending.append(event)
+                if len(pending) < most:
+                    # Nothing queued: give the fetcher until `linger` after the batch's first event to deliver
+                    # more. Sleeping here (not waiting on the stream with a timeout) cancels nothing in Faust.
+                    while channel.empty() and time.monotonic() - opened < linger:
+                        await asyncio.sleep(0.002)
+                    if not channel.empty():
+                        continue
+                await fold_pending()
+        finally:
+            guard.cancel()
 
     async def _assigned(self, _sender: Any, *_args: Any, **_kwargs: Any) -> None:
         self.read_model_current.clear()
