@@ -30,9 +30,12 @@ Year = Annotated[
 ]
 Start = Annotated[str | None, typer.Option(help="start the simulated clock here instead, e.g. 2026-03-02T07:00")]
 Improvement = Annotated[float, typer.Option(help="DTI gained per simulated year")]
-StartDti = Annotated[float, typer.Option("--start-dti", help="the province's DTI at the start (Lai Châu 2022)")]
+StartDti = Annotated[
+    float, typer.Option("--start-dti", help="the province's DTI at the start (Lai Châu 2022, its latest published)")
+]
 Framework = Annotated[
-    str | None, typer.Option(help="framework the start is calibrated on and the DTI shown from (default dti-2022)")
+    str | None,
+    typer.Option(help="framework the start is calibrated on and the DTI shown from (default: the one in force)"),
 ]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="rules directory or manifest (DTI_RULES)")]
 OrgUnits = Annotated[Path | None, typer.Option("--org-units", help="an org-unit file instead of the manifest's")]

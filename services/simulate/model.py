@@ -27,6 +27,7 @@ from shared.periods import Period
 from shared.rules.formulas import Reads
 from shared.rules.model import RuleSet, ShareOfUnits
 from shared.scoring.engine import MetricEvent, ScoringEngine
+from shared.years import framework_for
 
 BASELINE_DTI = P.BASELINE_DTI
 YEAR_SECONDS = 365.25 * DAY
@@ -356,10 +357,9 @@ class ProvinceModel:
 
 
 def default_framework(rules: RuleSet, year: int) -> str:
-    if "dti-2022" in rules.frameworks:
-        return "dti-2022"
-    covering = [c for c, fw in rules.frameworks.items() if fw.years[0] <= year <= fw.years[1]]
-    return (covering or sorted(rules.frameworks))[0]
+    """The framework in force for the simulated year (Decision 405 from 2025), as the page and API default to:
+    the demo then shows the DTI the province is assessed by, not the previous decision's."""
+    return framework_for(rules, year)
 
 
 def fallback_spec(rules: RuleSet, metric: str) -> P.MetricSpec | None:

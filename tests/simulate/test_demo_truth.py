@@ -62,7 +62,7 @@ def test_demo_catches_up_with_today_and_brings_quarterly_figures_early() -> None
         # a figure only the departments report (steering meetings, NT.01) arrives within the first minute
         got = None
         while got is None and time.monotonic() - t0 < 90:
-            tree = httpx.get(f"{url}/v1/scores", params={"framework": "dti-2022"}, timeout=10).json()
+            tree = httpx.get(f"{url}/v1/scores", params={"framework": "dti-2025"}, timeout=10).json()
             got = next(i["value"] for m in tree["main_indicators"] for i in m["indicators"] if i["code"] == "NT.01")
             time.sleep(1)
         assert got is not None, "no quarterly figure from the departments within 90 s"

@@ -23,6 +23,7 @@ from shared.periods import Period, parse_period
 from shared.rules.loader import load_ruleset
 from shared.rules.model import RuleSet
 from shared.scoring.engine import MetricEvent, ScoringEngine
+from shared.years import framework_for
 from tests.conftest import FIXTURES, ROOT
 from tests.simulate.conftest import YEAR, until
 
@@ -216,7 +217,7 @@ def test_the_first_simulated_week_scores_near_the_baseline(province_rules: RuleS
             if when(e) < week_end
         ]
     )
-    dti = engine.score("dti-2022", "LC", Period(YEAR, 4, True)).index.value
+    dti = engine.score(framework_for(province_rules, YEAR), "LC", Period(YEAR, 4, True)).index.value
     assert dti is not None
     assert dti == pytest.approx(0.5032, abs=0.02)
 
@@ -240,7 +241,7 @@ def test_the_compact_snapshot_scores_like_the_full_one(province_rules: RuleSet, 
     for m in (0.2, model.m0, 0.8):
         engine = ScoringEngine(province_rules)
         engine.apply_many(model.snapshot(m, YEAR, compact=False))
-        full = engine.score("dti-2022", "LC", Period(YEAR, 4, True)).index.value
+        full = engine.score(framework_for(province_rules, YEAR), "LC", Period(YEAR, 4, True)).index.value
         assert model.expected_dti(m, YEAR) == pytest.approx(full, abs=1e-9)
 
 

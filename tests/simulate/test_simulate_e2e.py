@@ -75,11 +75,11 @@ def test_simulate_then_replay(province_server: DtiServer, tmp_path: Path) -> Non
     engine.apply_many(
         [MetricEvent(e["metric"], e["org_unit"], e["value"], datetime.fromisoformat(e["occurred_at"])) for e in events]
     )
-    local = engine.score("dti-2022", "LC", Period(2025, 4, True)).index.value
+    local = engine.score("dti-2025", "LC", Period(2025, 4, True)).index.value
     assert local is not None
     scored = eventually(
         lambda: (
-            (s := srv.get("/v1/scores", org_unit="LC", period="2025", framework="dti-2022")["index"]["value"])
+            (s := srv.get("/v1/scores", org_unit="LC", period="2025", framework="dti-2025")["index"]["value"])
             is not None
             and abs(s - local) < 1e-6  # the API rounds to 6 decimals
             and s
