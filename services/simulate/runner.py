@@ -46,6 +46,7 @@ class Live:
     dti_period: str = ""
     behind: float = 0.0  # seconds the sender lags behind the pace it was asked for
     live_mode: bool = False  # caught up with the present: real time from now on
+    rate_mark: tuple[float, int, float] = (0.0, 0, 0.0)  # (loop time, events delivered, rate since the mark before)
 
 
 # ---------------------------------------------------------------- record and replay
@@ -229,9 +230,22 @@ def sim_clock(ts: float) -> str:
     return f"{WEEKDAYS_VI[d.weekday()]} {d:%d/%m/%Y %H:%M}"
 
 
-def status_fields(runner: Runner) -> dict[str, Any]:
+def recent_rate(runner: Runner, window: float = 5.0) -> float:
+    """Events a second over the last `window` seconds or so: an average since the start would still read
+    thousands a second long after the catch-up ended and the province went quiet for the night."""
+    now, delivered = asyncio.get_running_loop().time(), runner.stats.delivered
+    mark, at_mark, rate = runner.live.rate_mark
+    if not mark:  # the first window: the average since the start, until the window is full
+        mark = runner.started or now
+        rate = delivered / max(1e-9, now - mark)
+    if now - mark >= window:
+        rate = (delivered - at_mark) / (now - mark)
+        runner.live.rate_mark = (now, delivered, rate)
+    return rate
+
+
+def status_fields(runner: Runner, window: float = 5.0) -> dict[str, Any]:
     s, live = runner.stats, runner.live
-    elapsed = max(1e-9, asyncio.get_running_loop().time() - runner.started) if runner.started else 1e-9
     dti = f"{live.dti:.4f}" if live.dti is not None else "—"
     mode = " (thời gian thực / real time)" if live.live_mode else ""
     return {
@@ -241,26 +255,37 @@ def status_fields(runner: Runner) -> dict[str, Any]:
         "dup": f"{s.duplicates:,}",
         "rejected": f"{s.rejected + s.failed:,}",
         "retrying": f"{s.retrying} ({s.last_retry})" if s.retrying else "0",
-        "rate": f"{s.delivered / elapsed:,.0f}",
+        "rate": f"{recent_rate(runner, window):,.0f}",
         "dti": dti,
         "period": live.dti_period,
     }
 
 
-def status_line(runner: Runner) -> str:
-    f = status_fields(runner)
+def status_line(runner: Runner, fields: dict[str, Any] | None = None) -> str:
+    f = fields or status_fields(runner)
     return (
         f"[{f['sim']}] sent {f['sent']} · accepted {f['accepted']} · duplicates {f['dup']} · "
         f"rejected {f['rejected']} · retrying {f['retrying']} · {f['rate']} ev/s · DTI {f['dti']} {f['period']}"
     )
 
 
-async def show_progress(runner: Runner, console: Console, total_seconds: float | None) -> None:
-    """A live progress bar on a terminal; elsewhere (a log, a pipe) a status line every 5 s."""
+async def show_progress(
+    runner: Runner, console: Console, total_seconds: float | None, every: float = 5.0, quiet_every: float = 60.0
+) -> None:
+    """A live progress bar on a terminal; elsewhere (a log, a pipe) a status line every `every` s while
+    something moves, and every `quiet_every` s while nothing does: a quiet night in real time is not a
+    screen of equal lines."""
     if not console.is_terminal:
+        loop = asyncio.get_running_loop()
+        shown: tuple[Any, ...] = ()
+        shown_at = 0.0
         while True:
-            await asyncio.sleep(5.0)
-            console.print(status_line(runner), highlight=False, soft_wrap=True)
+            await asyncio.sleep(every)
+            f = status_fields(runner, window=every)
+            moved = tuple(v for k, v in f.items() if k != "rate")
+            if moved != shown or loop.time() - shown_at >= quiet_every:
+                console.print(status_line(runner, f), highlight=False, soft_wrap=True)
+                shown, shown_at = moved, loop.time()
     columns = (
         SpinnerColumn(),
         TextColumn("[cyan]{task.fields[sim]}"),
