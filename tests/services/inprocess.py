@@ -53,14 +53,14 @@ class Client:
 
 
 @contextmanager
-def embedded_app(base: Path, edit_rules: Callable[[Path], None] | None = None) -> Iterator[Client]:
-    """The app on `base`/rules (a copy of the mini rules, edited by `edit_rules` if given) and `base`/data."""
+def embedded_app(base: Path, edit_rules: Callable[[Path], None] | None = None, **settings: Any) -> Iterator[Client]:
+    """The app on `base`/rules (a copy of the mini rules, edited by `edit_rules` if given) and `base`/data;
+    `settings` override the defaults (e.g. alerts_interval_seconds)."""
     rules = base / "rules"
     shutil.copytree(MINI, rules)
     if edit_rules is not None:
         edit_rules(rules)
-    settings = Settings(data_dir=base / "data", rules=rules, watch_rules=False, admin_token=ADMIN)
-    app = create_app(settings)
+    app = create_app(Settings(data_dir=base / "data", rules=rules, watch_rules=False, admin_token=ADMIN, **settings))
     loop = asyncio.new_event_loop()
 
     async def enter() -> tuple[httpx.AsyncClient, Any]:
