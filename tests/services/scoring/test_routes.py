@@ -141,7 +141,8 @@ def test_raw_data_rolls_counters_up(app: Client) -> None:
     ],
 )
 def test_bad_score_parameters_are_named(app: Client, params: dict[str, str], pointer: str) -> None:
-    r = app.get("/v1/scores", **{"org_unit": "P", "period": Q2, "framework": "mini", **params})
+    query: dict[str, Any] = {"org_unit": "P", "period": Q2, "framework": "mini", **params}
+    r = app.get("/v1/scores", **query)
     assert r.status_code == 422
     assert [e["pointer"] for e in r.json()["detail"]["errors"]] == [pointer]
 
