@@ -17,7 +17,7 @@ def feed(engine: ScoringEngine, metric: str, unit: str, value: float, when: date
 
 
 def golden_scenario(rules: RuleSet) -> ScoringEngine:
-    """Year 2025. Hand-computed in tests/shared/test_scoring_golden.py: A1 C1 3/4, C2 1/6, D1 4/10, D2 2/4,
+    """Year 2025. Hand-computed in tests/shared/scoring/test_scoring_golden.py: A1 C1 3/4, C2 1/6, D1 4/10, D2 2/4,
     D2.C1 2/2, P 6/14; A2 7/10 at C1, D1 and P; B1 D1 1/2, P 1/3; B2 P 7 systems."""
     e = ScoringEngine(rules)
     # administrative records: C1 3 of 4 online, C2 1 of 6, D2 itself 0 of 2, D2.C1 2 of 2

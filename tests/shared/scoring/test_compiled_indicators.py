@@ -70,9 +70,10 @@ def _formula(
         u = tree.units[unit]
         base = u.population if f.per == "population" else u.households
         return None if v is None or not base else v / base * f.scale
-    assert isinstance(f, ShareOfUnits)  # units meeting it ÷ all units of the level below (without data: not met)
+    # units meeting it ÷ all units of the level below (without data: not met); the stub below reports some with data
+    assert isinstance(f, ShareOfUnits)
     below = sum(1 for u in tree.units if u.level == f.level and unit in u.ancestors)
-    return MEET / below * f.scale if below and WITH_DATA else None
+    return MEET / below * f.scale if below else None
 
 
 def _met(value: float, target: float, higher: bool) -> bool:

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from services.cli.main import app
 
-MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
+MINI = Path(__file__).resolve().parents[2] / "fixtures" / "mini"
 runner = CliRunner()
 
 
@@ -56,7 +56,7 @@ def test_explain_prints_vietnamese_and_english() -> None:
 
 def test_explain_understands_codes_typed_with_vietnamese_letters() -> None:
     """The province's rules spell HDCQS.01; the documents write HĐCQS.01, in any case."""
-    rules = Path(__file__).resolve().parents[2] / "rules"
+    rules = Path(__file__).resolve().parents[3] / "rules"
     plain = runner.invoke(app, ["rules", "explain", "HDCQS.01", "--rules", str(rules)])
     assert plain.exit_code == 0, plain.output
     for typed in ("HĐCQS.01", "hđcqs.01", " HĐCQS.01 "):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from shared.rules.model import RuleSet
 from shared.scoring.engine import MetricEvent, ScoringEngine
-from tests.shared.test_incremental_matches_full import assert_same_scores, events
+from tests.shared.scoring.test_incremental_matches_full import assert_same_scores, events
 
 
 def _scored(rules: RuleSet, seq: list[MetricEvent]) -> ScoringEngine:

@@ -13,7 +13,7 @@ from shared.rules.model import RuleSet
 from shared.scoring.engine import MetricEvent, ScoringEngine
 from shared.scoring.targets import target_for
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 REQUIRED_METRICS = [
     "tthc.records_total",
     "tthc.records_online",

@@ -13,7 +13,7 @@ from shared.rules.model import RuleSet
 from shared.scoring.engine import MetricEvent, OwnUpdate, ScoringEngine
 from shared.scoring.results import UnitScore
 from shared.scoring.store import MetricStore, OwnEntry
-from tests.shared.test_incremental_matches_full import assert_same_scores, events
+from tests.shared.scoring.test_incremental_matches_full import assert_same_scores, events
 
 Cell = tuple[str, str, int, int]
 

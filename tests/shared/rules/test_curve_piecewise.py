@@ -16,7 +16,7 @@ from shared.rules.explain import describe_curve
 from shared.rules.loader import check_files, load_ruleset
 from tests.shared.scenario import golden_scenario
 
-MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini"
+MINI = Path(__file__).resolve().parents[2] / "fixtures" / "mini"
 A1_CURVE = "curve: {type: linear, floor: 0%}"
 B2_CURVE = "curve: {type: steps, bands: [{min: 10, score: 1}, {min: 5, score: 0.5}]}"
 approx = pytest.approx

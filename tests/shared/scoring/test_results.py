@@ -15,7 +15,7 @@ from shared.rules.model import RuleSet
 from shared.scoring.engine import MetricEvent, ScoringEngine
 from shared.scoring.view import score_tree
 
-MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini"
+MINI = Path(__file__).resolve().parents[2] / "fixtures" / "mini"
 
 
 def test_the_published_record_is_data_with_sources(province_rules: RuleSet) -> None:

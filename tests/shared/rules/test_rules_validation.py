@@ -10,7 +10,7 @@ import pytest
 from shared.rules.loader import check_files, load_ruleset
 from shared.rules.problems import RulesInvalid
 
-MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini"
+MINI = Path(__file__).resolve().parents[2] / "fixtures" / "mini"
 
 
 @pytest.fixture
