@@ -12,8 +12,11 @@ arrived: a record filed at 23:30 on 31 March in Lai Châu is Q1 although it is A
 to date: the figure at quarter Q covers quarters 1..Q of that year (the store reads them so).
 
 Dedup key (`dedup_key`, `DEDUP_FIELDS`). An event is identified by its source system and its event id; the
-same (source, event_id) sent again is a retry and counts once, whatever its content. Nothing else
-identifies an event: two events with equal content and different ids both count.
+same (source, event_id) sent again is a retry and counts once: the first to arrive counts, whatever the
+retry's value or time. Nothing else identifies an event: two events with equal content and different ids
+both count. A retry is for the same org unit: Kafka mode keys events by unit, so one id sent for two units
+travels in two partitions, where "first" is each partition's order (and, with several workers, each worker
+knows only its own partitions' ids); embedded mode counts the first in the request.
 
 Counter deltas (`fold_counter`). A counter event carries an increment (>= 0 at the HTTP edge). A unit's own
 figure for a quarter is the sum of its events' increments and the number of those events; a quarter with no
