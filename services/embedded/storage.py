@@ -24,11 +24,12 @@ import structlog
 
 from shared.events import AcceptedEvent
 from shared.periods import PROVINCE_TZ
+from shared.scoring.semantics import DEDUP_FIELDS, correction
 from shared.scoring.store import OwnEntry
 
 log = structlog.get_logger(__name__)
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     source TEXT NOT NULL,
@@ -39,7 +40,7 @@ CREATE TABLE IF NOT EXISTS events (
     occurred_at TEXT NOT NULL,
     ts REAL NOT NULL,
     received_at REAL NOT NULL,
-    UNIQUE (source, event_id)
+    UNIQUE ({", ".join(DEDUP_FIELDS)})
 );
 CREATE TABLE IF NOT EXISTS observations (
     org_unit TEXT NOT NULL,
@@ -214,7 +215,8 @@ class EventLog:
                 "SELECT value, revision FROM observations WHERE org_unit=? AND metric=? AND period=?",
                 (ob.org_unit, ob.metric, ob.period),
             ).fetchone()
-            if row is not None and row[0] == ob.value:
+            change = correction(None if row is None else row[0], ob.value, ob.counter)
+            if change is None:
                 dup += 1  # the same figure again: a retry, not news
                 continue
             revision = 1 if row is None else row[1] + 1
@@ -233,13 +235,12 @@ class EventLog:
                     now,
                 ),
             )
-            delta = ob.value - (row[0] if row is not None else 0.0) if ob.counter else ob.value
             ev = AcceptedEvent(
                 ob.source,
                 f"obs:{ob.org_unit}:{ob.metric}:{ob.period}:r{revision}",
                 ob.org_unit,
                 ob.metric,
-                delta,
+                change,
                 ob.occurred_at,
             )
             result = EventLog._insert_events(cur, [ev])

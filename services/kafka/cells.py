@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from services.kafka.messages import BusEvent
-from shared.periods import PROVINCE_TZ, year_quarter
+from shared.scoring.semantics import bucket_ts, correction, dedup_key, fold_counter, level_replaces
 from shared.scoring.store import OwnEntry
 
 Cell = dict[str, Any]
@@ -77,8 +76,7 @@ class Aggregator:
                 out.replayed += 1  # delivered twice within the batch
                 continue
             last[partition] = (offset, i)
-            when = datetime.fromtimestamp(ev.ts, PROVINCE_TZ)
-            year, quarter = year_quarter(when)
+            year, quarter = bucket_ts(ev.ts)
             key = cell_key(ev.metric, ev.org_unit, year, quarter)
             cell = out.cells.get(key)
             if cell is None:
@@ -90,7 +88,7 @@ class Aggregator:
                 out.replayed += 1  # counted before a crash or a rebalance
                 continue
             if ev.kind == "e":
-                ident = (ev.source, ev.event_id)
+                ident = dedup_key(ev.source, ev.event_id)
                 prev = index.get(ident)
                 if prev is not None and prev != (partition, offset, i):
                     out.duplicates += 1  # a client's retry of an event already counted
@@ -110,27 +108,29 @@ class Aggregator:
 
 
 def _fold(cell: Cell | None, ev: BusEvent, partition: int, offset: int) -> Cell | None:
+    """The cell after one event (the rules are `shared.scoring.semantics`); None when it changes nothing.
+
+    A cell remembers the departments' figures per period (`obs`), for counters and gauges alike, so a
+    correction is told from the same figure sent again."""
     latest = ev.ts if cell is None else max(ev.ts, float(cell["lt"]))
-    if ev.metric_type == "c":
-        value = 0.0 if cell is None else float(cell["v"])
-        count = 0 if cell is None else int(cell["n"])
-        obs: dict[str, float] = {} if cell is None else dict(cell.get("obs", {}))
-        if ev.kind == "o":
-            assert ev.period is not None
-            before = obs.get(ev.period)
-            if before == ev.value:
-                return None
-            value += ev.value - (before or 0.0)
-            obs[ev.period] = ev.value
-        else:
-            value += ev.value
-        new: Cell = {"t": "c", "v": value, "n": count + 1, "p": partition, "o": offset, "lt": latest}
-        if obs:
-            new["obs"] = obs
-        return new
-    if cell is not None and cell["t"] == "g":
-        if (ev.ts, offset) < (float(cell["ts"]), int(cell["seq"])):  # an older level arriving late
-            return {**cell, "p": partition, "o": offset, "lt": latest}
-        if ev.kind == "o" and ev.value == cell["v"] and ev.ts == cell["ts"]:
+    obs: dict[str, float] = {} if cell is None else cell.get("obs", {})
+    change = ev.value
+    if ev.kind == "o":
+        assert ev.period is not None
+        moved = correction(obs.get(ev.period), ev.value, ev.metric_type == "c")
+        if moved is None:
             return None
-    return {"t": "g", "v": ev.value, "ts": ev.ts, "seq": offset, "p": partition, "o": offset, "lt": latest}
+        change = moved
+        obs = {**obs, ev.period: ev.value}
+    new: Cell
+    if ev.metric_type == "c":
+        value, count = (0.0, 0.0) if cell is None else (float(cell["v"]), float(cell["n"]))
+        value, count = fold_counter(value, count, change)
+        new = {"t": "c", "v": value, "n": int(count), "p": partition, "o": offset, "lt": latest}
+    elif cell is not None and cell["t"] == "g" and not level_replaces(ev.ts, offset, cell["ts"], cell["seq"]):
+        new = {**cell, "p": partition, "o": offset, "lt": latest}  # an older level arriving late loses
+    else:
+        new = {"t": "g", "v": change, "ts": ev.ts, "seq": offset, "p": partition, "o": offset, "lt": latest}
+    if obs:
+        new["obs"] = obs
+    return new

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from shared.periods import Period, year_quarter
-from shared.rules.model import Indicator, RuleSet, ShareOfUnits
+from shared.periods import Period
+from shared.rules.model import RuleSet, ShareOfUnits
 from shared.scoring.evaluate import (
     CompiledFramework,
     ShareCounts,
@@ -26,6 +26,7 @@ from shared.scoring.evaluate import (
     evaluate_planned_main,
 )
 from shared.scoring.results import UnitScore
+from shared.scoring.semantics import bucket
 from shared.scoring.store import MetricStore, OwnEntry
 
 RawUpdate = tuple[str, int, int, int, float, float, int]  # metric, unit, year, quarter, value, ts, seq
@@ -96,7 +97,7 @@ class ScoringEngine:
         `seq` is the event's position in the durable log when there is one: it breaks ties between gauge
         levels with the same occurred_at the same way on every replay.
         """
-        year, quarter = year_quarter(event.occurred_at)
+        year, quarter = bucket(event.occurred_at)
         self._seq = self._seq + 1 if seq is None else seq
         return self.apply_raw(
             event.metric,
@@ -117,7 +118,7 @@ class ScoringEngine:
             at = ev.occurred_at
             w = when.get(at)
             if w is None:
-                year, quarter = year_quarter(at)
+                year, quarter = bucket(at)
                 w = when[at] = (year, quarter, at.timestamp())
             self._seq = self._seq + 1 if seqs is None else seqs[i]
             updates.append((ev.metric, by_code[ev.org_unit], w[0], w[1], ev.value, w[2], self._seq))
@@ -425,9 +426,6 @@ class ScoringEngine:
                     data += 1
                     meet += int(f.meets(v))
         return meet, data
-
-    def indicator(self, framework: str, code: str) -> Indicator:
-        return self.rules.frameworks[framework].indicators[code]
 
     # ------------------------------------------------------------------ rules and state
     def swap_rules(self, rules: RuleSet) -> int:

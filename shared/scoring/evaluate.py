@@ -265,30 +265,9 @@ NOT_APPLICABLE = CompositeResult(None, "not_applicable", 0.0, ())
 NOT_SCORED = CompositeResult(None, "not_scored", 0.0, ())
 
 
-def evaluate_main(
-    cf: CompiledFramework, main: MainIndicator, level: str, results: dict[str, IndicatorResult]
-) -> CompositeResult:
-    fw = cf.fw
-    applicable, points = cf.main_plan(main, level)
-    if not applicable:
-        return NOT_APPLICABLE
-    if points <= 0:
-        return NOT_SCORED
-    earned = 0.0
-    with_data = points
-    missing: list[str] = []
-    for c, pts in applicable:
-        e = results[c].earned
-        if e is None:
-            missing.append(c)
-            with_data -= pts
-        else:
-            earned += e
-    return _main_result(fw, points, with_data, earned, tuple(missing))
-
-
 def evaluate_planned_main(fw: Framework, plan: MainPlan, results: dict[str, IndicatorResult]) -> CompositeResult:
-    """`evaluate_main` with the main indicator's plan at the level at hand."""
+    """A main indicator's result from its plan at the level at hand: the earned points of its indicators
+    with data over the points they carry (the framework's missing-data rule decides what the rest count)."""
     if plan.static is not None:
         return plan.static
     points = plan.points
@@ -360,7 +339,8 @@ def evaluate_planned_composite(
     mains: dict[str, CompositeResult],
     composites: dict[str, CompositeResult],
 ) -> CompositeResult:
-    """`evaluate_composite` over the parts its level plan keeps (the same sums, in the same order)."""
+    """A pillar's (or the index's) result: the weighted mean of its parts' values over the parts its level plan
+    keeps (the framework's missing-data rule decides what parts without data count)."""
     if plan.static is not None:
         return plan.static
     total_w = plan.total_weight
@@ -380,32 +360,4 @@ def evaluate_planned_composite(
             continue
         data_w += w
         acc += w * value
-    return _weighted(fw, acc, data_w, total_w, missing)
-
-
-def evaluate_composite(
-    comp: Composite, fw: Framework, parts: dict[str, CompositeResult | IndicatorResult]
-) -> CompositeResult:
-    total_w = 0.0
-    data_w = 0.0
-    acc = 0.0
-    missing: list[str] = []
-    for code, w in comp.weights.items():  # zero weights are dropped when the rules are read
-        part = parts.get(code)
-        if part is None:
-            continue
-        if isinstance(part, IndicatorResult):
-            value = part.score
-        else:
-            if part.status in ("not_applicable", "not_scored"):
-                continue
-            value = part.value
-        total_w += w
-        if value is None:
-            missing.append(code)
-            continue
-        data_w += w
-        acc += w * value
-    if total_w == 0:
-        return NOT_APPLICABLE
     return _weighted(fw, acc, data_w, total_w, missing)

@@ -1,5 +1,8 @@
 """Metric aggregates per org unit and assessment year, rolled up the hierarchy as events arrive.
 
+How one unit's own figures fold (counter sums, which gauge level wins) is `shared.scoring.semantics`; this
+module keeps those figures and rolls them up.
+
 Counters: each unit keeps the per-quarter sums of its own events and of its whole subtree, so a ratio at a
 district is Σ numerators / Σ denominators of everything below it — never a mean of child ratios.
 Gauges: each unit keeps its own latest level per quarter; its effective level is its own report if it made
@@ -24,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from shared.rules.model import Metric, OrgTree
+from shared.scoring.semantics import fold_counter, level_replaces
 
 _SHIFT = 4
 _PAGE = 1 << _SHIFT  # units per page
@@ -177,9 +181,8 @@ class MetricStore:
         i = q - 1
         p = col.page(unit)
         b = (unit & _MASK) * _C + i
-        p[b] += value
-        p[b + _C_OWN_N] += events
-        p[b + _C_SUB] += value
+        p[b], p[b + _C_OWN_N] = fold_counter(p[b], p[b + _C_OWN_N], value, events)
+        p[b + _C_SUB] += value  # the subtree's sums: the same change, rolled up
         p[b + _C_SUB_N] += events
         if not rollup:
             return
@@ -207,7 +210,7 @@ class MetricStore:
         i = q - 1
         p = col.page(unit)
         b = (unit & _MASK) * _G
-        if not replace and p[b + i] and (ts, seq) < (p[b + _G_TS + i], p[b + _G_SEQ + i]):
+        if not replace and p[b + i] and not level_replaces(ts, seq, p[b + _G_TS + i], p[b + _G_SEQ + i]):
             return  # an older level arriving late does not replace a newer one
         if present:
             p[b + i] = 1.0
@@ -349,7 +352,7 @@ def _refresh_level(p: array[float], b: int) -> list[_Change]:
     for i in range(4):
         if p[b + i]:
             ts, seq = p[b + _G_TS + i], p[b + _G_SEQ + i]
-            if not has_best or (ts, seq) > (best_ts, best_seq):
+            if not has_best or level_replaces(ts, seq, best_ts, best_seq):
                 has_best, best_ts, best_seq, best_val = True, ts, seq, p[b + _G_VAL + i]
         v: float | None
         if has_best:

@@ -7,7 +7,6 @@ An observation is the figure for (org unit, metric, period); sending it again re
 from __future__ import annotations
 
 import math
-from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -24,9 +23,10 @@ from services.ingest.table_upload import TableError, TableUnreadable, read_table
 from shared import clock
 from shared.crosswalk import abolished, unit_in_force
 from shared.events import FieldError, years_covered
-from shared.periods import PROVINCE_TZ, parse_period
+from shared.periods import parse_period
 from shared.rules.codes import resolve_code
 from shared.rules.model import Latest, RuleSet
+from shared.scoring.semantics import observation_at
 
 router = APIRouter(tags=["ingest"])
 
@@ -298,8 +298,7 @@ def _resolve(
         errs.append(("period", "future_period", "kỳ báo cáo chưa bắt đầu", "the period has not started yet"))
     if errs or metric is None or metric_code is None:
         return None, errs
-    # the figure stands at the end of its period (noon, province time), so it lands in that period
-    when = datetime.combine(period.end, time(12, 0), tzinfo=PROVINCE_TZ)
+    when = observation_at(period)  # noon on the period's last day, so it lands in that period
     return Observation(
         unit_code or ob.org_unit,
         metric_code,
