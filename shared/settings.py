@@ -59,11 +59,11 @@ class Settings(BaseSettings):
     scoring_app_id: str = "dti-scoring"  # Faust app id: consumer group and changelog topic prefix
     scoring_store: str = "memory://"  # or rocksdb:// (state on a volume, faster recovery)
     scoring_batch_max: int = Field(default=2000, ge=1)  # events folded per batch (one changelog write per cell)
-    # how long a batch waits for more events after its first one (like the producer's linger.ms)
+    # behind a backlog, how long a batch waits for more events after its first one (like linger.ms)
     scoring_batch_seconds: float = Field(default=0.05, ge=0)
     # the longest a fetch waits for data (Faust fixes 1,500 ms; aiokafka's fetcher waits behind such a fetch)
     scoring_fetch_max_wait_ms: int = Field(default=100, ge=1)
-    # a unit's score update goes to dti.scores at most this often; changes in between are coalesced
+    # the longest pause between rounds of score updates (a pause lasts as long as the last round took)
     scoring_emit_interval_seconds: float = Field(default=0.1, ge=0)
     scoring_session_timeout_seconds: float = Field(default=10.0, gt=0)
     # static group membership (KIP-345): a restarted worker with the same id gets its partitions back

@@ -75,6 +75,10 @@ async def _put(app: faust.App, table: Any, partition: int, key: str, value: Any)
     return ack
 
 
+# Unless the worker is behind, a batch is folded when the fetcher delivers nothing more within this gap
+# (`ScoringFaust._aggregate`): at a steady trickle a request's records are folded a few ms after they
+# arrive instead of waiting out `DTI_SCORING_BATCH_SECONDS`, which is kept for a backlog's big batches.
+FETCH_GAP_SECONDS = 0.002
 CHANGELOG_ACK_SECONDS = 15.0  # then a batch's changelog writes are sent again (ScoringFaust._write)
 DEDUP_IDS_PER_RECORD = 5000  # about 250 kB of ids: well under Kafka's 1 MB default record and request size
 
@@ -213,8 +217,9 @@ class ScoringFaust:
         log.info("scoring_tables_recovered", dedup_ids=n, cells=len(self.cells))
 
     async def _aggregate(self, stream: Any) -> None:
-        """Batch by what is waiting: fold when the batch is full or nothing more arrived within
-        `DTI_SCORING_BATCH_SECONDS` of its first event, then ack.
+        """Batch by what is waiting: fold when the batch is full, or when nothing more is queued and (behind
+        a backlog) `DTI_SCORING_BATCH_SECONDS` passed since its first event or (otherwise) the fetcher
+        brought nothing within `FETCH_GAP_SECONDS`; then ack.
 
         Bigger batches are what make the worker fast: a batch writes each changed cell once, however many
         of its events hit it, and the read model and `dti.scores` see one change per cell per batch.
@@ -228,6 +233,7 @@ class ScoringFaust:
         most, linger = self.settings.scoring_batch_max, self.settings.scoring_batch_seconds
         pending: list[EventT[Any]] = []
         opened = taken = 0.0
+        behind = False  # the broker holds events not folded yet: a backlog, batch by `linger`
         lock = asyncio.Lock()
 
         async def fold_pending() -> None:
@@ -265,15 +271,37 @@ class ScoringFaust:
                     opened = taken
                 pending.append(event)
                 if len(pending) < most:
-                    # Nothing queued: give the fetcher until `linger` after the batch's first event to deliver
-                    # more. Sleeping here (not waiting on the stream with a timeout) cancels nothing in Faust.
+                    # Nothing queued. Behind a backlog (records fetched or known to the fetcher, not folded yet)
+                    # give the fetcher until `linger` after the batch's first event to deliver more; otherwise wait only
+                    # while more is arriving: a gap of `FETCH_GAP_SECONDS` that brings nothing ends the batch.
+                    # Events already queued are always taken (up to `most`). Sleeping here (not waiting on the
+                    # stream with a timeout) cancels nothing in Faust.
                     while channel.empty() and time.monotonic() - opened < linger:
-                        await asyncio.sleep(0.002)
+                        await asyncio.sleep(FETCH_GAP_SECONDS)
+                        if not behind:
+                            break
                     if not channel.empty():
                         continue
                 await fold_pending()
+                behind = not channel.empty() or self.behind()
         finally:
             guard.cancel()
+
+    def behind(self) -> bool:
+        """Whether a partition's high watermark, as the last fetch saw it, is past the offsets folded: a
+        backlog. At a steady trickle every record fetched is folded by the end of a batch, so this is
+        false and batches are not held for `DTI_SCORING_BATCH_SECONDS`."""
+        try:
+            consumer = self.app.consumer
+            topic = self.settings.topic_events
+            for tp in consumer.assignment():
+                if tp.topic == topic:
+                    hw = consumer.highwater(tp)
+                    if hw is not None and hw > self.stats.next_offset.get(tp.partition, hw):
+                        return True
+        except Exception:  # the consumer is not started, or is being rebalanced
+            return False
+        return False
 
     async def _assigned(self, _sender: Any, *_args: Any, **_kwargs: Any) -> None:
         self.read_model_current.clear()

@@ -226,10 +226,12 @@ class KafkaScoring:
     async def _emitter(self) -> None:
         """Rounds of score updates: every unit whose scores changed since the last round, once.
 
-        Decoupled from the read model: while a round is being sent and acknowledged (and for at least
-        `DTI_SCORING_EMIT_INTERVAL_SECONDS`), changes accumulate, so under load a unit gets one update per
-        round however many batches touched it. Sending one update per changed unit per changelog read
-        cost more than the folding itself (about 1.8 updates per event, profiled).
+        Decoupled from the read model: while a round is being sent and acknowledged, and for a pause as
+        long as that round took (at most `DTI_SCORING_EMIT_INTERVAL_SECONDS`), changes accumulate, so under
+        load a unit gets one update per round however many batches touched it. Sending one update per
+        changed unit per changelog read cost more than the folding itself (about 1.8 updates per event,
+        profiled). The pause follows the load: after a round of a few updates (a few ms) the next change
+        goes out almost at once; a fixed 100 ms pause held most updates at 1,000 events/s for up to 100 ms.
         """
         interval = self.settings.scoring_emit_interval_seconds
         while True:
@@ -237,7 +239,7 @@ class KafkaScoring:
             self._wake.clear()
             started = time.monotonic()
             await self._emit_round()
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+            await asyncio.sleep(min(interval, time.monotonic() - started))
 
     async def _emit_round(self) -> None:
         owned = self._owner_units(self.faust.assigned_partitions())
