@@ -33,4 +33,10 @@ async def with_reconnect(work: Callable[[], Awaitable[T]], what: str, errors: tu
         before_sleep=note,
         reraise=True,
     )
-    return await retrying(work)
+
+    async def attempt() -> T:
+        # tenacity tells sync from async by inspecting the callable: a lambda returning a coroutine would
+        # count as sync and its coroutine would be returned unawaited, so every attempt is awaited here
+        return await work()
+
+    return await retrying(attempt)

@@ -32,3 +32,15 @@ def test_other_errors_are_not_retried() -> None:
     with pytest.raises(ValueError, match="a bug"):
         asyncio.run(with_reconnect(work, "test", (OSError,)))
     assert calls == [1]
+
+
+def test_a_lambda_returning_a_coroutine_is_awaited() -> None:
+    """The callers pass `lambda: ensure_topics(settings)`: its coroutine must run, not come back unawaited."""
+    ran = []
+
+    async def ensure(n: int) -> int:
+        ran.append(n)
+        return n * 2
+
+    assert asyncio.run(with_reconnect(lambda: ensure(21), "test", (OSError,))) == 42
+    assert ran == [21]
