@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.embedded.storage import connect
+from services.kernel import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_book (

@@ -247,7 +247,7 @@ async def add_silence(b: Dep, _admin: AdminDep, body: SilenceIn) -> dict[str, An
         )
     except ValueError as exc:
         raise fail(422, "bộ lọc không hợp lệ", str(exc)) from exc
-    return s.to_dict()  # type: ignore[attr-defined, no-any-return]
+    return s.to_dict()
 
 
 @router.delete("/v1/silences/{silence_id}")
@@ -258,4 +258,4 @@ async def expire_silence(b: Dep, _admin: AdminDep, silence_id: str) -> dict[str,
         s = await AdminActions(b.alerts).expire(silence_id)
     except KeyError as exc:
         raise fail(404, f"không có lệnh tắt '{silence_id}'", f"no silence '{silence_id}'") from exc
-    return s.to_dict()  # type: ignore[attr-defined, no-any-return]
+    return s.to_dict()

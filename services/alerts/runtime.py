@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import structlog
@@ -34,7 +35,7 @@ from shared.alerts.alertmanager import api_v2_alerts, for_alertmanager, webhook_
 from shared.alerts.engine import AlertEngine, RoundResult
 from shared.alerts.facts import period_id, score_scope
 from shared.alerts.notify import Notification
-from shared.alerts.state import AlertBook
+from shared.alerts.state import Alert, AlertBook, Matcher, Silence
 from shared.periods import PROVINCE_TZ, local_date
 from shared.rules.model import RuleSet
 from shared.scoring.results import UnitScore
@@ -42,6 +43,7 @@ from shared.settings import Settings
 from shared.years import open_years
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 LastData = dict[tuple[str, str], datetime]
 
 
@@ -286,6 +288,15 @@ class AlertsRuntime:
                         log.warning("alertmanager_post_failed", error=str(exc))
                 await asyncio.sleep(min(every, 5.0) if not views else every)
 
+    async def change_book(self, change: Callable[[AlertBook], T]) -> T:
+        """Apply an admin's change to the alert book between rounds, on the alerts thread (the book is not
+        shared across threads), and save the book at once; returns what `change` returned."""
+        async with self._lock:
+            out = await asyncio.get_running_loop().run_in_executor(self._thread, change, self.book)
+            await asyncio.to_thread(self.store.save_round, self.book.to_dict(), [], [])
+            self._refresh_gauges()
+            return out
+
     def _refresh_gauges(self) -> None:
         counts = {"critical": 0, "warning": 0, "info": 0}
         for a in self.book.find(["firing"]):
@@ -296,34 +307,24 @@ class AlertsRuntime:
 
 
 class AdminActions:
-    """Acknowledge and silence: run on the alerts thread (the book is not shared across threads), saved at once."""
+    """Acknowledge and silence, as an admin asks through the API; each change is saved at once."""
 
     def __init__(self, rt: AlertsRuntime) -> None:
         self.rt = rt
 
-    async def _apply(self, fn: Callable[[], object]) -> object:
-        async with self.rt._lock:
-            loop = asyncio.get_running_loop()
-            out = await loop.run_in_executor(self.rt._thread, fn)
-            await asyncio.to_thread(self.rt.store.save_round, self.rt.book.to_dict(), [], [])
-            self.rt._refresh_gauges()
-            return out
-
-    async def ack(self, fingerprint: str, by: str, until: datetime, comment: str) -> object:
+    async def ack(self, fingerprint: str, by: str, until: datetime, comment: str) -> Alert:
         now = clock.now()
-        return await self._apply(lambda: self.rt.book.acknowledge(fingerprint, by, until, now, comment))
+        return await self.rt.change_book(lambda book: book.acknowledge(fingerprint, by, until, now, comment))
 
-    async def unack(self, fingerprint: str) -> object:
-        return await self._apply(lambda: self.rt.book.unacknowledge(fingerprint))
+    async def unack(self, fingerprint: str) -> Alert:
+        return await self.rt.change_book(lambda book: book.unacknowledge(fingerprint))
 
     async def silence(
         self, matchers: list[str], starts_at: datetime, ends_at: datetime, by: str, comment: str
-    ) -> object:
-        from shared.alerts.state import Matcher
-
+    ) -> Silence:
         parsed = [Matcher.parse(m) for m in matchers]
-        return await self._apply(lambda: self.rt.book.add_silence(parsed, starts_at, ends_at, by, comment))
+        return await self.rt.change_book(lambda book: book.add_silence(parsed, starts_at, ends_at, by, comment))
 
-    async def expire(self, silence_id: str) -> object:
+    async def expire(self, silence_id: str) -> Silence:
         now = clock.now()
-        return await self._apply(lambda: self.rt.book.expire_silence(silence_id, now))
+        return await self.rt.change_book(lambda book: book.expire_silence(silence_id, now))

@@ -1,7 +1,6 @@
 """`dti ingest`, `dti scoring`, `dti alerts`: the Kafka-mode services, one process each.
 
-Web server, app and logging are imported when a command runs, not when `dti` starts: `dti --help` and
-`dti keys create` should not pay for FastAPI and uvicorn (about a second here).
+Web server, app and logging are imported when a command runs (services/cli/serve.py), not when `dti` starts.
 """
 
 from __future__ import annotations
@@ -23,27 +22,12 @@ Rules = Annotated[Path | None, typer.Option("--rules", help="rules manifest or d
 
 
 def _run(name: str, default_port: int, factory: Callable[[Settings], FastAPI], **options: object) -> None:
-    import uvicorn
+    from services.cli.serve import serve
 
-    from shared.logging import setup
-    from shared.rules.problems import RulesInvalid
-    from shared.settings import Settings
+    def banner(settings: Settings) -> str:
+        return f"dti {name} on http://{settings.host}:{settings.port}, Kafka at {settings.kafka_brokers}"
 
-    overrides = {k: v for k, v in options.items() if v is not None}
-    overrides.setdefault("port", default_port)
-    settings = Settings(**overrides)  # type: ignore[arg-type]
-    setup(settings.log_level, settings.log_format)
-    try:
-        app = factory(settings)
-    except RulesInvalid as exc:
-        for p in exc.problems:
-            typer.echo(str(p), err=True)
-        typer.echo("the rules are invalid; fix them and start again / tệp quy tắc không hợp lệ", err=True)
-        raise typer.Exit(2) from exc
-    typer.echo(f"dti {name} on http://{settings.host}:{settings.port}, Kafka at {settings.kafka_brokers}", err=True)
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=10
-    )
+    serve(factory, banner, default_port, **options)
 
 
 def ingest(

@@ -9,9 +9,8 @@ from fastapi import Request
 
 if TYPE_CHECKING:
     from services.common.metrics import ServiceMetrics
-    from services.embedded.runtime import RulesState
-    from services.embedded.storage import AppendResult, Observation
     from services.ingest.keys import KeyStore
+    from services.kernel import IngestResult, Observation, RulesState
     from shared.events import AcceptedEvent
     from shared.scoring.engine import ScoringEngine
     from shared.settings import Settings
@@ -32,9 +31,9 @@ class RulesBackend(Backend, Protocol):
 class IngestBackend(Backend, Protocol):
     keys: KeyStore
 
-    async def append(self, events: list[AcceptedEvent]) -> AppendResult: ...
+    async def append(self, events: list[AcceptedEvent]) -> IngestResult: ...
 
-    async def observe(self, observations: list[Observation]) -> AppendResult: ...
+    async def observe(self, observations: list[Observation]) -> IngestResult: ...
 
 
 class ScoresBackend(RulesBackend, Protocol):

@@ -74,7 +74,9 @@ _STATUS_VI = {
 }
 
 
-async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A request FastAPI could not parse or validate: 422 with one entry per field (a JSON pointer, the
+    code, Vietnamese and English), the shape of every other refusal."""
     errors = []
     for e in exc.errors():
         loc = list(e.get("loc", ()))
@@ -121,5 +123,5 @@ def _allowed_methods(request: Request) -> list[str]:
 
 def install_error_handlers(app: FastAPI) -> None:
     """The one place the project's refusals become HTTP answers, for `dti up` and the Kafka services alike."""
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
@@ -19,39 +18,25 @@ import structlog
 from services.alerts.runtime import AlertsRuntime
 from services.common.gc_tuning import tune_for_long_lived_state
 from services.common.metrics import ServiceMetrics
-from services.embedded.storage import AppendResult, EventLog, LoggedEvent, Observation
+from services.embedded.storage import AppendResult, EventLog, LoggedEvent
 from services.embedded.years_ledger import YearLedger
 from services.ingest.keys import KeyStore, admin_token
-from shared import clock
+from services.kernel import IngestResult, MetricsView, Observation, RulesHolder, RulesState, scores_for_metrics
 from shared.events import AcceptedEvent
 from shared.periods import year_quarter
-from shared.rules.loader import resolve_manifest
 from shared.rules.model import RuleSet
-from shared.rules.problems import RulesInvalid
 from shared.scoring.engine import MetricEvent, ScoringEngine
 from shared.scoring.results import UnitScore
 from shared.scoring.store import OwnEntry
 from shared.settings import Settings
-from shared.years import open_years
 
 log = structlog.get_logger(__name__)
 SCORER_CHUNK = 1000
 
 
-@dataclass(slots=True)
-class RulesState:
-    """The rules in force and, when the last edit was refused, why (FILE:LINE:COL lines)."""
-
-    current: RuleSet
-    loaded_at: float
-    last_error: list[str] = field(default_factory=list)
-    last_error_at: float | None = None
-
-
 class EmbeddedRuntime:
     def __init__(self, settings: Settings, rules: RuleSet, metrics: ServiceMetrics | None = None) -> None:
         self.settings = settings
-        self.rules = RulesState(rules, time.time())
         data = settings.data_dir
         data.mkdir(parents=True, exist_ok=True)
         self.log = EventLog(data / "events.sqlite", settings.sqlite_synchronous)
@@ -69,7 +54,7 @@ class EmbeddedRuntime:
         # (framework, unit, year) of the unit scores changed since the last alert round took them
         self._changed: dict[tuple[str, int, int], None] = {}
         self.metrics.serve_scores(self._scores_for_metrics)
-        self.metrics.set_rules_version(rules.version)
+        self.holder = RulesHolder(settings, self.metrics, rules)
         self.alerts = AlertsRuntime(
             settings,
             rules,
@@ -86,8 +71,13 @@ class EmbeddedRuntime:
         self._accepted_seq = 0
         self._snapshot_seq = 0
         self._tasks: list[asyncio.Task[None]] = []
+        self.holder.on_swap.append(self._swap_rules)
         self.ready = False
         self._applied = asyncio.Condition()
+
+    @property
+    def rules(self) -> RulesState:
+        return self.holder.state
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -120,13 +110,13 @@ class EmbeddedRuntime:
             asyncio.create_task(self._scorer(), name="scorer"),
             asyncio.create_task(self._snapshotter(), name="snapshotter"),
         ]
-        if self.settings.watch_rules:
-            self._tasks.append(asyncio.create_task(self._watch_rules(), name="rules-watcher"))
+        self.holder.start()
         self.alerts.start()
         self.ready = True
 
     async def stop(self) -> None:
         self.ready = False
+        await self.holder.stop()
         await self.alerts.stop()
         for t in self._tasks:
             t.cancel()
@@ -143,21 +133,18 @@ class EmbeddedRuntime:
         self.years.close()
 
     # ------------------------------------------------------------------ ingest
-    async def append(self, events: list[AcceptedEvent]) -> AppendResult:
-        result = await self.log.append(events)
-        self._enqueue(result)
-        return result
+    async def append(self, events: list[AcceptedEvent]) -> IngestResult:
+        return self._enqueue(await self.log.append(events))
 
-    async def observe(self, observations: list[Observation]) -> AppendResult:
-        result = await self.log.observe(observations)
-        self._enqueue(result)
-        return result
+    async def observe(self, observations: list[Observation]) -> IngestResult:
+        return self._enqueue(await self.log.observe(observations))
 
-    def _enqueue(self, result: AppendResult) -> None:
+    def _enqueue(self, result: AppendResult) -> IngestResult:
         if result.logged:
             self._accepted_seq = max(self._accepted_seq, result.logged[-1].seq)
             self._pending.put_nowait(result.logged)
             self.metrics.scoring_lag.set(self._accepted_seq - self._applied_seq)
+        return IngestResult(len(result.logged), result.duplicates)
 
     # ------------------------------------------------------------------ scoring
     def _apply_chunk(self, chunk: list[LoggedEvent]) -> None:
@@ -213,18 +200,16 @@ class EmbeddedRuntime:
             async with self._applied:
                 self._applied.notify_all()
 
-    async def wait_applied(self, seq: int, timeout: float = 10.0) -> bool:
-        """Wait until the scorer has applied the log up to `seq` (tests and benchmarks use it)."""
+    async def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until the scorer has applied everything accepted so far; False after `timeout` seconds.
+        For in-process tests, which read scores right after posting (the API answers 202 before scoring)."""
+        seq = self._accepted_seq
         async with self._applied:
             try:
                 await asyncio.wait_for(self._applied.wait_for(lambda: self._applied_seq >= seq), timeout)
             except TimeoutError:
                 return False
         return True
-
-    @property
-    def applied_seq(self) -> int:
-        return self._applied_seq
 
     async def _snapshotter(self) -> None:
         while True:
@@ -245,46 +230,16 @@ class EmbeddedRuntime:
     # ------------------------------------------------------------------ rules
     async def reload_rules(self) -> tuple[bool, list[str]]:
         """Load the rules files again; keep the last good rules when the new ones are invalid."""
-        from shared.rules.loader import load_ruleset
+        return await self.holder.reload()
 
-        path = resolve_manifest(self.settings.rules)
-        try:
-            new = await asyncio.to_thread(load_ruleset, path)
-        except RulesInvalid as exc:
-            lines = [str(p) for p in exc.problems] or ["rules could not be loaded"]
-            self.rules.last_error, self.rules.last_error_at = lines, time.time()
-            self.metrics.rules_reloads.labels("failure").inc()
-            self.metrics.rules_ok.set(0)
-            for line in lines:
-                log.error("rules_invalid", problem=line, kept_version=self.rules.current.version)
-            return False, lines
-        if new.version == self.rules.current.version:
-            self.rules.last_error, self.rules.last_error_at = [], None
-            self.metrics.rules_ok.set(1)
-            return True, []
-        old = self.rules.current.version
+    def _swap_rules(self, new: RuleSet) -> None:
         with self.scores_lock:  # rescoring empties and refills the results an alert round copies
             skipped = self.engine.swap_rules(new)
         self.alerts.swap_rules(new)
-        self.rules = RulesState(new, time.time())
-        self.metrics.rules_reloads.labels("success").inc()
-        self.metrics.rules_ok.set(1)
-        self.metrics.rules_loaded_at.set(self.rules.loaded_at)
-        self.metrics.set_rules_version(new.version)
-        log.info("rules_reloaded", old_version=old, version=new.version, entries_not_in_rules=skipped)
-        return True, []
+        log.info("rules_swapped", version=new.version, entries_not_in_rules=skipped)
 
-    async def _watch_rules(self) -> None:
-        from watchfiles import awatch
-
-        directory = resolve_manifest(self.settings.rules).parent
-        async for _changes in awatch(directory, debounce=300, step=100):
-            await self.reload_rules()
-
-    def _scores_for_metrics(self) -> tuple[RuleSet, list[UnitScore], set[str], tuple[int, ...]]:
-        rules = self.rules.current
-        levels = set(self.settings.metrics_levels or rules.org_tree.levels[:2])
-        return rules, list(self.engine.results.values()), levels, open_years(rules, clock.today())
+    def _scores_for_metrics(self) -> MetricsView:
+        return scores_for_metrics(self.settings, self.rules.current, self.engine.results.values())
 
 
 def _own(ev: AcceptedEvent, seq: int) -> OwnEntry:

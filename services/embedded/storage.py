@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 import structlog
 
+from services.kernel import Observation, connect
 from shared.events import AcceptedEvent
 from shared.periods import PROVINCE_TZ
 from shared.scoring.semantics import DEDUP_FIELDS, correction
@@ -70,32 +71,11 @@ class LoggedEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class Observation:
-    """A department's figure for a period; stored as an upsert, logged as the event that moves the score."""
-
-    org_unit: str
-    metric: str
-    period: str
-    value: float
-    counter: bool  # counters are logged as the change from the previous figure
-    occurred_at: datetime
-    evidence_url: str | None
-    reported_by: str | None
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
 class AppendResult:
+    """What one write to the log took: the new entries with their sequence numbers, and the repeats."""
+
     logged: list[LoggedEvent]
     duplicates: int
-
-
-def connect(path: Path, synchronous: str = "full") -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
 
 
 class EventLog:
@@ -293,14 +273,6 @@ class EventLog:
         finally:
             conn.close()
         return {s: datetime.fromtimestamp(ts, PROVINCE_TZ) for s, ts in rows}
-
-    def counts(self) -> dict[str, int]:
-        conn = connect(self.path)
-        try:
-            n = conn.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM events").fetchone()
-        finally:
-            conn.close()
-        return {"events": int(n[0]), "last_seq": int(n[1])}
 
     def observations(self, year: int) -> list[tuple[str, str, str, float, str | None, str | None, str, float]]:
         """Departments' figures for a year and its quarters (org_unit, metric, period, value, evidence_url,

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.embedded.storage import connect
+from services.kernel import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS source_keys (

@@ -19,17 +19,15 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 
 from services.alerts import routes as alerts_routes
 from services.alerts.runtime import AlertsRuntime
+from services.common import ops, rules_routes
 from services.common.metrics import ServiceMetrics
-from services.embedded.runtime import RulesState
 from services.ingest.keys import admin_token
-from services.kafka.app_common import service_app
-from services.kafka.bus import brokers, ensure_topics, until_connected
+from services.kafka.bus import brokers, ensure_topics
 from services.kafka.messages import ScoreUpdate, decode_score
-from services.kafka.rules import RulesHolder
+from services.kernel import RulesHolder, RulesState, service_app, with_reconnect
 from shared.alerts.engine import RoundResult
 from shared.periods import PROVINCE_TZ
 from shared.scoring.results import UnitScore
@@ -117,11 +115,11 @@ class KafkaAlerts:
     async def start(self) -> None:
         # the topics as specified (dti.scores compacted) before the consumer's first metadata request: a
         # broker that auto-creates topics would otherwise create dti.scores with the default policy (delete)
-        await until_connected(lambda: ensure_topics(self.settings), "topics")
+        await with_reconnect(lambda: ensure_topics(self.settings), "topics", (KafkaError, OSError))
         self._producer = AIOKafkaProducer(
             bootstrap_servers=brokers(self.settings), acks="all", enable_idempotence=self.settings.kafka_idempotence
         )
-        await until_connected(self._producer.start, "producer")
+        await with_reconnect(self._producer.start, "producer", (KafkaError, OSError))
         self._tasks = [asyncio.create_task(self._consume(), name="scores-consumer")]
         self.holder.start()
         self.alerts.start()
@@ -138,45 +136,40 @@ class KafkaAlerts:
                 await asyncio.wait_for(self._producer.stop(), 5)
 
     async def _consume(self) -> None:
-        delay = 0.2
-        while True:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=brokers(self.settings),
-                group_id=self.settings.alerts_group,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                fetch_max_wait_ms=50,
-            )
-            try:
-                await consumer.start()
-                consumer.subscribe([self.settings.topic_scores], listener=_Rebuild(self, consumer))
-                while True:
-                    data = await consumer.getmany(timeout_ms=200, max_records=5000)
-                    for tp, msgs in data.items():
-                        for m in msgs:
-                            if m.key is not None and m.value is not None:
-                                try:
-                                    self.latest[m.key] = (tp.partition, decode_score(m.value))
-                                except (ValueError, KeyError) as exc:
-                                    log.error(
-                                        "score_undecodable", partition=tp.partition, offset=m.offset, error=str(exc)
-                                    )
-                    if not self._caught_up and self._end:
-                        positions = [await consumer.position(tp) for tp in self._end]
-                        if all(p >= self._end[tp] for p, tp in zip(positions, self._end, strict=True)):
-                            self._caught_up = True
-                            log.info("alerts_scores_loaded", scores=len(self.latest))
-                    lag = 0
-                    for tp in consumer.assignment():
-                        lag += max(0, (consumer.highwater(tp) or 0) - await consumer.position(tp))
-                    self.metrics.kafka_lag.labels(self.settings.topic_scores).set(lag)
-            except (KafkaError, OSError) as exc:
-                log.warning("scores_consumer_failed", error=str(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    await consumer.stop()
+        await with_reconnect(self._consume_once, "scores_consumer", (KafkaError, OSError))
+
+    async def _consume_once(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=brokers(self.settings),
+            group_id=self.settings.alerts_group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=50,
+        )
+        try:
+            await consumer.start()
+            consumer.subscribe([self.settings.topic_scores], listener=_Rebuild(self, consumer))
+            while True:
+                data = await consumer.getmany(timeout_ms=200, max_records=5000)
+                for tp, msgs in data.items():
+                    for m in msgs:
+                        if m.key is not None and m.value is not None:
+                            try:
+                                self.latest[m.key] = (tp.partition, decode_score(m.value))
+                            except (ValueError, KeyError) as exc:
+                                log.error("score_undecodable", partition=tp.partition, offset=m.offset, error=str(exc))
+                if not self._caught_up and self._end:
+                    positions = [await consumer.position(tp) for tp in self._end]
+                    if all(p >= self._end[tp] for p, tp in zip(positions, self._end, strict=True)):
+                        self._caught_up = True
+                        log.info("alerts_scores_loaded", scores=len(self.latest))
+                lag = 0
+                for tp in consumer.assignment():
+                    lag += max(0, (consumer.highwater(tp) or 0) - await consumer.position(tp))
+                self.metrics.kafka_lag.labels(self.settings.topic_scores).set(lag)
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
 
 
 class _Rebuild(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -204,12 +197,11 @@ def create_alerts_app(settings: Settings) -> FastAPI:
     metrics = ServiceMetrics()
     runtime = KafkaAlerts(settings, metrics)
 
-    app = service_app(
+    return service_app(
         "DTI Monitor — alerts",
         "Cảnh báo chỉ số / alerts on the scores from Kafka, delivered by webhook, e-mail and Alertmanager.",
         metrics,
-        runtime,
+        lambda: runtime,
+        [ops.router, rules_routes.router, alerts_routes.router],
+        gzip=True,  # a poll of /v1/alerts shrinks ~10x on the wire
     )
-    app.include_router(alerts_routes.router)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)  # a poll of /v1/alerts shrinks ~10x on the wire
-    return app

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -19,6 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from services.kafka.messages import partition_records
+from services.kernel import with_reconnect
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -61,20 +61,6 @@ async def ensure_topics(settings: Settings) -> None:
         await admin.close()
 
 
-async def until_connected(connect: Callable[[], Awaitable[Any]], what: str) -> None:
-    """Retry `connect` with backoff (0.2 s doubling to 5 s) until the broker answers: a service started
-    before its broker waits for it instead of exiting."""
-    delay = 0.2
-    while True:
-        try:
-            await connect()
-            return
-        except (KafkaError, OSError) as exc:
-            log.warning("kafka_unreachable", what=what, error=str(exc), retry_in=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-
-
 class Producer:
     """An aiokafka producer that starts in the background and sends with a deadline."""
 
@@ -110,31 +96,29 @@ class Producer:
             await asyncio.sleep(1.0)
 
     async def _connect(self) -> None:
-        delay = 0.2
-        while True:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=brokers(self.settings),
-                acks="all",
-                enable_idempotence=self.settings.kafka_idempotence,
-                linger_ms=2,
-                request_timeout_ms=10_000,
-                retry_backoff_ms=100,
-            )
-            try:
-                await ensure_topics(self.settings)
-                await producer.start()
-            except (KafkaError, OSError) as exc:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                log.warning("kafka_unreachable", error=str(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            self._producer = producer
-            self.answering = True
-            self._watch_task = asyncio.create_task(self._watch(producer), name="kafka-broker-watch")
-            log.info("kafka_producer_ready", brokers=self.settings.kafka_brokers)
-            return
+        producer = await with_reconnect(self._start_producer, "producer", (KafkaError, OSError))
+        self._producer = producer
+        self.answering = True
+        self._watch_task = asyncio.create_task(self._watch(producer), name="kafka-broker-watch")
+        log.info("kafka_producer_ready", brokers=self.settings.kafka_brokers)
+
+    async def _start_producer(self) -> AIOKafkaProducer:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=brokers(self.settings),
+            acks="all",
+            enable_idempotence=self.settings.kafka_idempotence,
+            linger_ms=2,
+            request_timeout_ms=10_000,
+            retry_backoff_ms=100,
+        )
+        try:
+            await ensure_topics(self.settings)
+            await producer.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise
+        return producer
 
     async def send_events(self, topic: str, items: Sequence[tuple[str, bytes]]) -> None:
         """Send a request's encoded events (org unit, event), one record per partition their units fall in;

@@ -12,16 +12,14 @@ import time
 import structlog
 from fastapi import FastAPI
 
+from services.common import ops, rules_routes
 from services.common.metrics import ServiceMetrics
-from services.embedded.runtime import RulesState
-from services.embedded.storage import AppendResult, LoggedEvent, Observation
 from services.ingest.keys import admin_token
 from services.ingest.routes import events, observations
-from services.kafka.app_common import service_app
 from services.kafka.bus import BrokerUnavailable, Producer
 from services.kafka.keys import KafkaKeyStore
 from services.kafka.messages import encode_event, encode_observation
-from services.kafka.rules import RulesHolder
+from services.kernel import IngestResult, Observation, RulesHolder, RulesState, service_app
 from shared.events import AcceptedEvent
 from shared.settings import Settings
 
@@ -58,13 +56,13 @@ class KafkaIngest:
     async def reload_rules(self) -> tuple[bool, list[str]]:
         return await self.holder.reload()
 
-    async def append(self, events: list[AcceptedEvent]) -> AppendResult:
+    async def append(self, events: list[AcceptedEvent]) -> IngestResult:
         metrics = self.holder.current.catalog.metrics
         items = [(ev.org_unit, encode_event(ev, "c" if metrics[ev.metric].type == "counter" else "g")) for ev in events]
         await self._send(items)
-        return AppendResult([LoggedEvent(0, ev) for ev in events], 0)
+        return IngestResult(len(events), 0)
 
-    async def observe(self, observations: list[Observation]) -> AppendResult:
+    async def observe(self, observations: list[Observation]) -> IngestResult:
         items = [
             (
                 ob.org_unit,
@@ -82,11 +80,7 @@ class KafkaIngest:
             for ob in observations
         ]
         await self._send(items)
-        logged = [
-            LoggedEvent(0, AcceptedEvent(ob.source, "obs", ob.org_unit, ob.metric, ob.value, ob.occurred_at))
-            for ob in observations
-        ]
-        return AppendResult(logged, 0)
+        return IngestResult(len(observations), 0)
 
     async def _send(self, items: list[tuple[str, bytes]]) -> None:
         try:
@@ -101,12 +95,10 @@ def create_ingest_app(settings: Settings) -> FastAPI:
     metrics = ServiceMetrics()
     runtime = KafkaIngest(settings, metrics)
 
-    app = service_app(
+    return service_app(
         "DTI Monitor — ingest",
         "Nhận sự kiện và số liệu định kỳ / receives events and periodic figures, produces them to Kafka.",
         metrics,
-        runtime,
+        lambda: runtime,
+        [ops.router, rules_routes.router, events.router, observations.router],
     )
-    app.include_router(events.router)
-    app.include_router(observations.router)
-    return app

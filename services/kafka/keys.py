@@ -33,6 +33,7 @@ from aiokafka.errors import KafkaError
 
 from services.ingest.keys import KeyInfo, KeyStoreUnavailable, digest, key_id_of, new_key
 from services.kafka.bus import brokers, ensure_topics
+from services.kernel import with_reconnect
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -80,14 +81,7 @@ class KafkaKeyStore:
             self._active.pop(d["id"], None)
 
     async def _follow(self) -> None:
-        delay = 0.2
-        while True:
-            try:
-                await self._read_forever()
-            except (KafkaError, OSError) as exc:
-                log.warning("keys_reader_failed", error=str(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        await with_reconnect(self._read_forever, "keys_reader", (KafkaError, OSError))
 
     async def _read_forever(self) -> None:
         await ensure_topics(self.settings)

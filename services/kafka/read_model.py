@@ -58,6 +58,3 @@ class ReadModel:
         engine = ScoringEngine(rules)
         engine.restore(list(self.cells.values()), 0)
         self.engine = engine
-
-    def last_data(self) -> dict[tuple[str, str], float]:
-        return {(m, u): ts for u, ms in self.latest.items() for m, ts in ms.items()}

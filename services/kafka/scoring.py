@@ -19,23 +19,20 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
+from services.common import ops, rules_routes
 from services.common.metrics import ServiceMetrics
-from services.embedded.runtime import RulesState
 from services.ingest.keys import admin_token
-from services.kafka.app_common import service_app
-from services.kafka.bus import brokers, ensure_topics, until_connected
+from services.kafka.bus import brokers, ensure_topics
 from services.kafka.faust_app import ScoringFaust
 from services.kafka.messages import encode_score, partition_for, score_key
 from services.kafka.read_model import ReadModel
-from services.kafka.rules import RulesHolder
+from services.kernel import MetricsView, RulesHolder, RulesState, scores_for_metrics, service_app, with_reconnect
 from services.reports import routes as reports_routes
 from services.scoring.routes import read
-from shared import clock
 from shared.rules.model import RuleSet
 from shared.scoring.engine import ScoringEngine
 from shared.scoring.results import UnitScore
 from shared.settings import Settings
-from shared.years import open_years
 
 log = structlog.get_logger(__name__)
 
@@ -89,14 +86,14 @@ class KafkaScoring:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        await until_connected(lambda: ensure_topics(self.settings), "topics")
+        await with_reconnect(lambda: ensure_topics(self.settings), "topics", (KafkaError, OSError))
         self._producer = AIOKafkaProducer(
             bootstrap_servers=brokers(self.settings),
             acks="all",
             enable_idempotence=self.settings.kafka_idempotence,
             linger_ms=5,
         )
-        await until_connected(self._producer.start, "producer")
+        await with_reconnect(self._producer.start, "producer", (KafkaError, OSError))
         await self.faust.app.start()
         self._tasks = [
             asyncio.create_task(self._follow(), name="read-model"),
@@ -118,14 +115,7 @@ class KafkaScoring:
 
     # ------------------------------------------------------------------ read model
     async def _follow(self) -> None:
-        delay = 0.2
-        while True:
-            try:
-                await self._read_changelog()
-            except (KafkaError, OSError) as exc:
-                log.warning("read_model_consumer_failed", error=str(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        await with_reconnect(self._read_changelog, "read_model_consumer", (KafkaError, OSError))
 
     async def _read_changelog(self) -> None:
         topic = self.faust.cells_changelog
@@ -274,10 +264,8 @@ class KafkaScoring:
             self._wake.set()
             log.warning("scores_send_failed", error=str(exc))
 
-    def _scores_for_metrics(self) -> tuple[RuleSet, list[UnitScore], set[str], tuple[int, ...]]:
-        rules = self.holder.current
-        levels = set(self.settings.metrics_levels or rules.org_tree.levels[:2])
-        return rules, list(self.engine.results.values()), levels, open_years(rules, clock.today())
+    def _scores_for_metrics(self) -> MetricsView:
+        return scores_for_metrics(self.settings, self.holder.current, self.engine.results.values())
 
     def status(self) -> dict[str, Any]:
         st = self.faust.stats
@@ -305,10 +293,9 @@ def create_scoring_app(settings: Settings) -> FastAPI:
         "DTI Monitor — scoring",
         "Tính điểm DTI từ Kafka / scores the DTI from Kafka (Faust); serves the scores of every unit.",
         metrics,
-        runtime,
+        lambda: runtime,
+        [ops.router, rules_routes.router, read.router, reports_routes.router],
     )
-    app.include_router(read.router)
-    app.include_router(reports_routes.router)
 
     @app.get("/v1/worker", tags=["operations"])
     def worker() -> dict[str, Any]:

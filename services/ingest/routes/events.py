@@ -120,7 +120,7 @@ async def post_events(
         raise fail(
             503, "tạm thời không lưu được, vui lòng gửi lại", "storage unavailable, retry", retry_after=1
         ) from exc
-    n_ok = len(result.logged)
+    n_ok = result.accepted
     b.metrics.ingest_events.labels(source, "accepted").inc(n_ok)
     if result.duplicates:
         b.metrics.ingest_events.labels(source, "duplicate").inc(result.duplicates)

@@ -17,9 +17,9 @@ from services.common.auth import SourceDep
 from services.common.backend import IngestBackend, ingest_backend
 from services.common.errors import en_for, fail, pointer, vi_for
 from services.common.years_routes import closed_errors, refuse_closed
-from services.embedded.storage import Observation
 from services.ingest.parsing import JSON_TYPES, media_type, read_body
 from services.ingest.table_upload import TableError, TableUnreadable, read_table, rows_of
+from services.kernel import Observation
 from shared import clock
 from shared.crosswalk import abolished, unit_in_force
 from shared.events import FieldError, years_covered
@@ -111,8 +111,8 @@ async def post_observations(
         raise fail(
             503, "tạm thời không lưu được, vui lòng gửi lại", "storage unavailable, retry", retry_after=1
         ) from exc
-    b.metrics.ingest_events.labels(source, "accepted").inc(len(result.logged))
-    return JSONResponse({"accepted": len(result.logged), "duplicates": result.duplicates}, status_code=202)
+    b.metrics.ingest_events.labels(source, "accepted").inc(result.accepted)
+    return JSONResponse({"accepted": result.accepted, "duplicates": result.duplicates}, status_code=202)
 
 
 def _from_json(body: bytes, rules: RuleSet, source: str) -> tuple[list[Observation], list[dict[str, Any]]]:

@@ -53,8 +53,7 @@ class Client:
         return self.loop.run_until_complete(self.client.post(path, json=body, headers=headers))
 
     def settle(self) -> None:
-        rt = self.app.state.backend
-        assert self.loop.run_until_complete(rt.wait_applied(rt._accepted_seq))
+        assert self.loop.run_until_complete(self.app.state.backend.settle())
 
 
 @pytest.fixture(scope="package")

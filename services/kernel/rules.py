@@ -1,10 +1,9 @@
-"""The rules in force in one Kafka-mode service, reloaded when the mounted rules directory changes.
+"""The rules in force in one process, reloaded when the rules directory changes; both modes hold them here.
 
-Why a mounted directory and not a `dti.rules` topic: officials edit the files in place (a bind mount in
-docker-compose, a ConfigMap on Kubernetes), every service validates them itself and logs FILE:LINE:COL
-when an edit is refused, and there is no publishing step to forget. Every score carries the version that
-produced it and every service exports `dti_rules_info{version}`, so a worker still on an older version
-is visible (the platform alert "rules versions differ" fires when it lasts).
+Why a watched directory and not a `dti.rules` topic: officials edit the files in place (a bind mount in
+docker-compose, a ConfigMap on Kubernetes), every process validates them itself and logs FILE:LINE:COL when
+an edit is refused, and there is no publishing step to forget. Every score carries the version that produced
+it and every process exports `dti_rules_info{version}`, so one still on an older version is visible.
 """
 
 from __future__ import annotations
@@ -13,11 +12,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import structlog
 
 from services.common.metrics import ServiceMetrics
-from services.embedded.runtime import RulesState
 from shared.rules.loader import load_ruleset, resolve_manifest
 from shared.rules.model import RuleSet
 from shared.rules.problems import RulesInvalid
@@ -27,7 +26,21 @@ log = structlog.get_logger(__name__)
 OnSwap = Callable[[RuleSet], None]
 
 
+@dataclass(slots=True)
+class RulesState:
+    """The rules in force and, when the last edit was refused, why (FILE:LINE:COL lines)."""
+
+    current: RuleSet
+    loaded_at: float
+    last_error: list[str] = field(default_factory=list)
+    last_error_at: float | None = None
+
+
 class RulesHolder:
+    """The rules in force, `reload()` on request or on a file change (`start()` watches when
+    `DTI_WATCH_RULES`); each callback in `on_swap` moves its part of the process to the new rules before
+    they count as loaded. Invalid files keep the last good rules."""
+
     def __init__(self, settings: Settings, metrics: ServiceMetrics, rules: RuleSet | None = None) -> None:
         self.settings = settings
         self.metrics = metrics
