@@ -1,7 +1,14 @@
-"""Configuration, read once from DTI_* environment variables (and CLI options layered on top)."""
+"""Configuration, read once from DTI_* environment variables (and CLI options layered on top).
+
+`Settings` is the only reader of DTI_* variables and is frozen: a value read at start-up cannot drift while
+the process runs, and no module consults `os.environ` behind its back. Code without CLI options takes the
+process-wide instance from `get_settings()` (read on first use, then cached); a command with options builds its
+own with `Settings(**overrides)`. Tests that change the environment call `get_settings.cache_clear()`.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -10,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DTI_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="DTI_", extra="ignore", frozen=True)
 
     host: str = "127.0.0.1"
     port: int = 8080
@@ -73,3 +80,15 @@ class Settings(BaseSettings):
     # reports (services/reports/): a directory with <Family>-Regular.ttf and -Bold.ttf for the PDF; default Roboto
     # from the font-roboto wheel, then DejaVu Sans
     pdf_font_dir: Path | None = None
+    # `dti demo` prints it among the places to look (a Grafana of one's own, e.g. from docker-compose)
+    grafana_url: str | None = None
+
+    def given(self, name: str) -> bool:
+        """Whether `name` was set (by a DTI_* variable or an option) rather than left at its default."""
+        return name in self.model_fields_set
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once; `get_settings.cache_clear()` re-reads."""
+    return Settings()

@@ -13,12 +13,13 @@ import httpx
 import structlog
 
 from services.alerts.outbox import AlertStore, Delivery
+from shared.errors import Unavailable
 
 log = structlog.get_logger(__name__)
 
 
-class DeliveryFailed(Exception):
-    pass
+class DeliveryFailed(Unavailable):
+    """A receiver did not take the notification; the outbox retries it later."""
 
 
 async def send_webhook(client: httpx.AsyncClient, url: str, payload: dict[str, Any]) -> None:

@@ -69,9 +69,12 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def _start_server(host: str, port: int, data_dir: Path, rules: Path, log: Path) -> subprocess.Popen[bytes]:
+    from shared.settings import get_settings
+
     env = {
         **os.environ,
-        "DTI_LOG_LEVEL": os.environ.get("DTI_LOG_LEVEL", "WARNING"),
+        # quieter than a server's default, unless the operator chose a level (the child reads it as DTI_LOG_LEVEL)
+        "DTI_LOG_LEVEL": get_settings().log_level if get_settings().given("log_level") else "WARNING",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
     }
     cmd = [sys.executable, "-m", "services.cli", "up", "--host", host, "--port", str(port)]
@@ -145,10 +148,10 @@ def demo(
 
     from services.simulate.session import load_rules, plan_generated, resolve_keys  # noqa: F811
     from shared.rules.problems import RulesInvalid
-    from shared.settings import Settings
+    from shared.settings import get_settings
 
     console = Console(no_color=no_progress or None, force_terminal=False if no_progress else None)
-    rules_path = rules or Settings().rules
+    rules_path = rules or get_settings().rules
     run_seed = seed if seed is not None else int.from_bytes(os.urandom(3), "big") % 10**6
     if port is None:
         port = 8080 if _port_free(host, 8080) else _free_port(host)
@@ -257,7 +260,9 @@ def _reopen_for_demo(console: Console, url: str, state: Path, year: int | None) 
     if year is None:
         return
     admin = state / "admin-token"
-    token = os.environ.get("DTI_ADMIN_TOKEN") or (admin.read_text(encoding="utf-8").strip() if admin.exists() else "")
+    from shared.settings import get_settings
+
+    token = get_settings().admin_token or (admin.read_text(encoding="utf-8").strip() if admin.exists() else "")
     years = httpx.get(f"{url}/v1/years", timeout=10).json()["years"]
     if not any(y["year"] == year and y["status"] == "closed" for y in years):
         return
@@ -290,7 +295,9 @@ def _where_to_look(
         f"  units side by side / so sánh đơn vị:      {url}/v1/scores/units?period={year}&framework={framework}",
         f"  Prometheus metrics:                       {url}/metrics",
     ]
-    grafana = os.environ.get("DTI_GRAFANA_URL")
+    from shared.settings import get_settings
+
+    grafana = get_settings().grafana_url
     if grafana:
         lines.append(f"  Grafana:                                  {grafana}")
     admin = state / "admin-token"

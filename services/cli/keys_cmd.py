@@ -6,7 +6,6 @@ services) or `--kafka`, they go to the compacted keys topic that every ingest re
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -33,7 +32,9 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 def _on_kafka(flag: bool) -> bool:
-    return flag or bool(os.environ.get("DTI_KAFKA_BROKERS"))
+    from shared.settings import get_settings
+
+    return flag or get_settings().given("kafka_brokers")
 
 
 def _store(data_dir: Path | None) -> KeyStore:

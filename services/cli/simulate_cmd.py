@@ -125,9 +125,9 @@ def simulate(
 def _rules(rules: Path | None, org_units: Path | None, required: bool) -> RuleSet | None:
     from services.simulate.session import SimulationError, load_rules
     from shared.rules.problems import RulesInvalid
-    from shared.settings import Settings
+    from shared.settings import get_settings
 
-    path = rules or Settings().rules
+    path = rules or get_settings().rules
     try:
         return load_rules(path, org_units)
     except (RulesInvalid, OSError) as exc:

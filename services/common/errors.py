@@ -18,6 +18,7 @@ from fastapi.requests import Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import DTIError, bilingual
 from shared.events import FieldError
 
 # pydantic error types -> Vietnamese; the English text is pydantic's own message
@@ -58,7 +59,7 @@ def pointer(prefix: str, loc: Sequence[Any]) -> str:
 
 
 def fail(status: int, vi: str, en: str, field_errors: Sequence[FieldError] = (), **extra: Any) -> HTTPException:
-    detail: dict[str, Any] = {"message": f"{vi} / {en}", "message_vi": vi, "message_en": en}
+    detail: dict[str, Any] = {"message": bilingual(vi, en), "message_vi": vi, "message_en": en}
     if field_errors:
         detail["errors"] = [e.as_dict() for e in field_errors]
     detail.update(extra)
@@ -87,13 +88,13 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> JS
             {
                 "pointer": pointer(f"/{where}", loc[1:]),
                 "code": kind,
-                "message": f"{vi} / {en}",
+                "message": bilingual(vi, en),
                 "message_vi": vi,
                 "message_en": en,
             }
         )
     vi, en = "tham số không hợp lệ", "invalid request"
-    body = {"detail": {"message": f"{vi} / {en}", "message_vi": vi, "message_en": en, "errors": errors}}
+    body = {"detail": {"message": bilingual(vi, en), "message_vi": vi, "message_en": en, "errors": errors}}
     return JSONResponse(body, status_code=422)
 
 
@@ -104,7 +105,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     else:
         en = str(exc.detail)
         vi = _STATUS_VI.get(exc.status_code, "yêu cầu bị từ chối")
-        detail = {"message": f"{vi} / {en}", "message_vi": vi, "message_en": en}
+        detail = {"message": bilingual(vi, en), "message_vi": vi, "message_en": en}
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         # Starlette names only the first route that matched the path; a path served by two routes (POST and
@@ -121,7 +122,14 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def _dti_error(_request: Request, exc: DTIError) -> JSONResponse:
+    """Any `shared.errors.DTIError` a route lets through: its class's `status`, its own Vietnamese and English."""
+    e = fail(exc.status, exc.vi, exc.en)
+    return JSONResponse({"detail": e.detail}, status_code=e.status_code, headers=e.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """The one place the project's refusals become HTTP answers, for `dti up` and the Kafka services alike."""
+    app.add_exception_handler(DTIError, _dti_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.kernel import connect
+from shared.errors import Unavailable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS source_keys (
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS source_keys (
 """
 
 
-class KeyStoreUnavailable(Exception):
+class KeyStoreUnavailable(Unavailable):
     """The key store cannot be read just now; the request should be retried (503), not refused (401)."""
 
 

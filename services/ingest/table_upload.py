@@ -13,6 +13,8 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from shared.errors import Invalid
+
 FIELDS = ("org_unit", "metric", "indicator", "period", "value", "evidence_url", "reported_by")
 ALIASES = {
     "don_vi": "org_unit",
@@ -70,8 +72,10 @@ class TableRow:
     columns: dict[str, str]  # field -> column letter
 
 
-class TableUnreadable(ValueError):
-    pass
+class TableUnreadable(Invalid):
+    """Not a table this service reads (415: the upload's type, not its rows, is the problem)."""
+
+    status = 415
 
 
 def read_table(filename: str, content: bytes) -> list[list[Any]]:
@@ -80,18 +84,18 @@ def read_table(filename: str, content: bytes) -> list[list[Any]]:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise TableUnreadable("the CSV file must be UTF-8 / tệp CSV phải mã hóa UTF-8") from exc
+            raise TableUnreadable("the CSV file must be UTF-8", "tệp CSV phải mã hóa UTF-8") from exc
         return [list(r) for r in csv.reader(io.StringIO(text))]
     if name.endswith(".xlsx"):
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:
-            raise TableUnreadable(f"not a readable .xlsx file / không đọc được tệp .xlsx ({exc})") from exc
+            raise TableUnreadable(f"not a readable .xlsx file ({exc})", f"không đọc được tệp .xlsx ({exc})") from exc
         ws = wb.worksheets[0]
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         wb.close()
         return rows
-    raise TableUnreadable("upload a .xlsx or .csv file / chỉ nhận tệp .xlsx hoặc .csv")
+    raise TableUnreadable("upload a .xlsx or .csv file", "chỉ nhận tệp .xlsx hoặc .csv")
 
 
 def rows_of(table: list[list[Any]]) -> tuple[list[TableRow], list[TableError]]:

@@ -19,12 +19,13 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from services.kafka.messages import partition_records
 from services.kernel import with_reconnect
+from shared.errors import Unavailable
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 
-class BrokerUnavailable(Exception):
+class BrokerUnavailable(Unavailable):
     """The broker did not acknowledge in time (or cannot be reached)."""
 
 

@@ -36,9 +36,9 @@ def font_files() -> tuple[Path, Path]:
     """Regular and bold TTF files: DTI_PDF_FONT_DIR, else Roboto from the font-roboto wheel, else DejaVu Sans
     (Debian's fonts-dejavu-core)."""
     candidates: list[tuple[Path, Path]] = []
-    from shared.settings import Settings
+    from shared.settings import get_settings
 
-    env = Settings().pdf_font_dir
+    env = get_settings().pdf_font_dir
     if env:
         d = Path(env)
         found = sorted(d.glob("*-Regular.ttf"))

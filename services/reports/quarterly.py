@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from services.reports.labels import LEVEL_VI, department_name, reason_vi
-from shared.alerts.model import GoalAtRisk
 from shared.periods import Period, year_fraction
+from shared.rules.alert_model import GoalAtRisk
 from shared.rules.model import RuleSet
 from shared.scoring.engine import ScoringEngine
 from shared.scoring.evaluate import INDEX

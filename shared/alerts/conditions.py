@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from shared.alerts.model import AlertRule, AlertRules, SuddenDrop
+from shared.rules.alert_model import AlertRule, AlertRules, SuddenDrop
 
 Op = Literal[">", ">=", "<", "<="]
 RESERVED_FIELDS = frozenset({"id", "rule", "sid"})

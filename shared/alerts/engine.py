@@ -19,7 +19,6 @@ from datetime import datetime
 from shared.alerts.conditions import Condition, ConditionEvaluator, conditions_for
 from shared.alerts.durable_evaluator import DurableEvaluator
 from shared.alerts.facts import (
-    INDEX_CODE,
     SOURCE_SCOPE,
     Candidate,
     CandidateBuilder,
@@ -31,9 +30,10 @@ from shared.alerts.grouping import GroupCandidate, fold
 from shared.alerts.inhibit import inhibit
 from shared.alerts.lifecycle import Subjected, advance
 from shared.alerts.messages import render_annotations, render_group, render_source
-from shared.alerts.model import AlertRules, AlertSettings, Stale, SuddenDrop
 from shared.alerts.notify import Notification, notifications
 from shared.alerts.state import Alert, AlertBook, Transition, require_aware
+from shared.rules.alert_model import AlertRules, AlertSettings, Stale, SuddenDrop
+from shared.rules.codes import INDEX
 from shared.rules.model import RuleSet
 from shared.scoring.results import UnitScore
 
@@ -168,4 +168,4 @@ class AlertEngine:
         if fw is None or alert.labels.get("org_unit", "") not in self.rules.org_tree.by_code:
             return False
         ind = alert.labels.get("indicator", "")
-        return ind == INDEX_CODE or ind in fw.indicators
+        return ind == INDEX or ind in fw.indicators

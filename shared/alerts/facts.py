@@ -27,9 +27,10 @@ from datetime import date, datetime
 
 from shared.alerts.conditions import Fact
 from shared.alerts.deadlines import due_period
-from shared.alerts.durations import duration_words, format_duration
 from shared.alerts.messages import Reading, date_vi, score_link
-from shared.alerts.model import (
+from shared.alerts.state import SeriesHistory
+from shared.periods import PROVINCE_TZ, local_date, year_fraction
+from shared.rules.alert_model import (
     OWNER,
     AlertRule,
     AlertRules,
@@ -40,14 +41,13 @@ from shared.alerts.model import (
     Stale,
     SuddenDrop,
 )
-from shared.alerts.state import SeriesHistory
-from shared.periods import PROVINCE_TZ, local_date, year_fraction
+from shared.rules.codes import INDEX
+from shared.rules.durations import duration_words, format_duration
 from shared.rules.model import Framework, Indicator, OrgUnit, RuleSet
 from shared.scoring.results import IndicatorResult, UnitScore
 from shared.scoring.targets import expected_at
 
 IDENTITY = ("alertname", "framework", "indicator", "org_unit", "period")
-INDEX_CODE = "DTI"
 STALE_SCOPE = "stale"
 SOURCE_SCOPE = "sources"
 _EPS = 1e-9
@@ -329,7 +329,7 @@ class CandidateBuilder:
     ) -> None:
         assert isinstance(rule.params, GoalAtRisk)
         goal = fw.goal
-        idx = us.composites.get(INDEX_CODE)
+        idx = us.composites.get(INDEX)
         if goal is None or goal.value is None or idx is None or idx.value is None:
             return  # a rank goal whose DTI value nobody published has no path to compare with
         if idx.coverage + 1e-12 < rule.params.min_coverage:
@@ -344,7 +344,7 @@ class CandidateBuilder:
             "goal_note": goal.note or "—",
         }
         dti = self.catalog.dti_department  # the index belongs to the department in charge of the DTI
-        subject = Subject(fw, INDEX_CODE, fw.name, fw.name_en, "number", True, dti, unit, period, (INDEX_CODE,))
+        subject = Subject(fw, INDEX, fw.name, fw.name_en, "number", True, dti, unit, period, (INDEX,))
         fields = {"shortfall": shortfall, "allowed": rule.params.tolerance * expected + 1e-12}
         out.candidates.append(self._candidate(rule, subject, Measured(fields, idx.value, expected, shortfall, details)))
 
@@ -500,7 +500,7 @@ class CandidateBuilder:
             owner=s.owner,
             owner_name=dep.name if dep else s.owner,
             owner_name_en=dep.name_en if dep else s.owner,
-            link=self._link(s.org_unit.code, s.period, s.framework.code, "" if s.code == INDEX_CODE else s.code),
+            link=self._link(s.org_unit.code, s.period, s.framework.code, "" if s.code == INDEX else s.code),
             value=m.value,
             reference=m.reference,
             gap=m.gap,

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from shared.alerts.facts import Candidate
 from shared.alerts.messages import member_line
-from shared.alerts.model import AlertRule, AlertRules
 from shared.alerts.state import AlertBook
+from shared.rules.alert_model import AlertRule, AlertRules
 
 GROUP_SCOPE = "group"
 # labels shown joined when the group's members differ in them and are few; "*" beyond (see `_joined`)

@@ -9,8 +9,8 @@ it notified.
 
 from __future__ import annotations
 
-from shared.alerts.model import AlertRules
 from shared.alerts.state import AlertBook
+from shared.rules.alert_model import AlertRules
 from shared.rules.model import Catalog
 
 

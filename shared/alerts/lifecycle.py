@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from shared.alerts.model import AlertRule, AlertRules, Hold
 from shared.alerts.state import Alert, AlertBook, AlertState, Transition
+from shared.rules.alert_model import AlertRule, AlertRules, Hold
 
 
 class Subjected(Protocol):

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from shared.alerts.model import Kind, Severity
 from shared.periods import PROVINCE_TZ
+from shared.rules.alert_model import Kind, Severity
+from shared.rules.codes import INDEX
 
 _SEVERITY_VI = {"critical": "NGHIÊM TRỌNG", "warning": "CẢNH BÁO", "info": "THÔNG TIN"}
 _LEVEL_VI = {"province": "cấp tỉnh", "district": "cấp huyện", "commune": "cấp xã"}
@@ -134,8 +135,8 @@ def level_vi(level: str) -> str:
 
 # ---------------------------------------------------------------- per kind
 def _head(r: Reading) -> tuple[str, str]:
-    what_vi = f"Chỉ số «{r.name}» ({r.indicator})" if r.indicator != "DTI" else "Chỉ số DTI"
-    what_en = f"Indicator “{r.name_en or r.name}” ({r.indicator})" if r.indicator != "DTI" else "The DTI"
+    what_vi = f"Chỉ số «{r.name}» ({r.indicator})" if r.indicator != INDEX else "Chỉ số DTI"
+    what_en = f"Indicator “{r.name_en or r.name}” ({r.indicator})" if r.indicator != INDEX else "The DTI"
     where_vi = f"{r.org_unit_name} ({level_vi(r.level)}), kỳ {r.period}"
     where_en = f"{r.org_unit_name} ({r.level} level), period {r.period}"
     return f"{what_vi} — {where_vi}", f"{what_en} — {where_en}"

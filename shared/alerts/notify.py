@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.alerts.messages import notification_text
-from shared.alerts.model import AlertSettings
 from shared.alerts.state import Alert, AlertBook, GroupState
+from shared.rules.alert_model import AlertSettings
 
 Status = Literal["firing", "resolved"]
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from shared.errors import Conflict, Invalid, NotFound
+
 AlertState = Literal["pending", "firing", "resolved", "inactive"]
 MatchOp = Literal["=", "!=", "=~", "!~"]
 _STATES: tuple[AlertState, ...] = ("pending", "firing", "resolved", "inactive")
@@ -197,7 +199,10 @@ class Matcher:
             try:
                 re.compile(self.value)
             except re.error as exc:
-                raise ValueError(f"matcher {self.name}{self.op}{self.value!r}: bad regular expression: {exc}") from exc
+                raise Invalid(
+                    f"matcher {self.name}{self.op}{self.value!r}: bad regular expression: {exc}",
+                    f"bộ lọc {self.name}{self.op}{self.value!r}: biểu thức chính quy sai: {exc}",
+                ) from exc
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         got = labels.get(self.name, "")
@@ -221,7 +226,10 @@ class Matcher:
             name, sep, value = text.partition(op)
             if sep and name.strip():
                 return cls(name.strip(), op, value.strip().strip('"'))
-        raise ValueError(f"not a matcher: {text!r} (write name=value, name!=value, name=~regex or name!~regex)")
+        raise Invalid(
+            f"not a matcher: {text!r} (write name=value, name!=value, name=~regex or name!~regex)",
+            f"không phải bộ lọc: {text!r} (viết tên=giá_trị, tên!=giá_trị, tên=~biểu_thức hoặc tên!~biểu_thức)",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,18 +379,24 @@ class AlertBook:
         require_aware(until)
         alert = self.alerts.get(fingerprint)
         if alert is None:
-            raise KeyError(fingerprint)
+            raise NotFound(f"no alert '{fingerprint}'", f"không có cảnh báo '{fingerprint}'")
         if alert.state not in ("pending", "firing"):
-            raise ValueError(f"alert {fingerprint} is {alert.state}; only pending or firing alerts can be acknowledged")
+            raise Conflict(
+                f"alert {fingerprint} is {alert.state}; only pending or firing alerts can be acknowledged",
+                f"cảnh báo {fingerprint} đang ở trạng thái {alert.state}; chỉ xác nhận được cảnh báo đang chờ"
+                " hoặc đang báo",
+            )
         if until <= now:
-            raise ValueError("an acknowledgement must end in the future")
+            raise Conflict("an acknowledgement must end in the future", "thời hạn xác nhận phải ở tương lai")
         if not by.strip():
-            raise ValueError("an acknowledgement needs the name of who made it")
+            raise Conflict("an acknowledgement needs the name of who made it", "xác nhận cần tên người xác nhận")
         alert.ack = Ack(by.strip(), now, until, comment)
         return alert
 
     def unacknowledge(self, fingerprint: str) -> Alert:
-        alert = self.alerts[fingerprint]
+        alert = self.alerts.get(fingerprint)
+        if alert is None:
+            raise NotFound(f"no alert '{fingerprint}'", f"không có cảnh báo '{fingerprint}'")
         alert.ack = None
         return alert
 
@@ -399,13 +413,16 @@ class AlertBook:
         require_aware(ends_at)
         ms = tuple(matchers)
         if not ms:
-            raise ValueError("a silence needs at least one matcher")
+            raise Invalid("a silence needs at least one matcher", "lệnh tắt cần ít nhất một bộ lọc")
         if all(m.matches({}) for m in ms):
-            raise ValueError("a silence must not match every alert (each matcher matches an empty label)")
+            raise Invalid(
+                "a silence must not match every alert (each matcher matches an empty label)",
+                "lệnh tắt không được khớp mọi cảnh báo (mỗi bộ lọc đều khớp nhãn rỗng)",
+            )
         if ends_at <= starts_at:
-            raise ValueError("a silence must end after it starts")
+            raise Invalid("a silence must end after it starts", "lệnh tắt phải kết thúc sau khi bắt đầu")
         if not created_by.strip() or not comment.strip():
-            raise ValueError("a silence needs its author and a comment")
+            raise Invalid("a silence needs its author and a comment", "lệnh tắt cần tên người tạo và lý do")
         seed = "\0".join([*map(str, ms), _dt(starts_at) or "", _dt(ends_at) or "", created_by, comment])
         sid = hashlib.sha256(f"{seed}\0{len(self.silences)}".encode()).hexdigest()[:16]
         silence = Silence(sid, ms, starts_at, ends_at, created_by.strip(), comment.strip())
@@ -415,7 +432,9 @@ class AlertBook:
     def expire_silence(self, silence_id: str, now: datetime) -> Silence:
         """End a silence now (it stays listed, as in Alertmanager, until pruned)."""
         require_aware(now)
-        s = self.silences[silence_id]
+        s = self.silences.get(silence_id)
+        if s is None:
+            raise NotFound(f"no silence '{silence_id}'", f"không có lệnh tắt '{silence_id}'")
         if s.ends_at > now:
             s = Silence(s.id, s.matchers, min(s.starts_at, now), now, s.created_by, s.comment)
             self.silences[silence_id] = s

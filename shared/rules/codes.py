@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Final
+
+INDEX: Final = "DTI"
+"""The code of the index itself: the key of the whole-index composite in scores, reports, alerts and the API.
+
+Defined here, the lowest layer, so the rules, scoring, alerts and every service name it by this constant."""
 
 
 def fold_code(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.rules.codes import INDEX
 from shared.rules.curves import CURVES, Curve
 from shared.rules.fields import (
     as_bool,
@@ -201,7 +202,7 @@ def parse_framework(
     if expect_map(index_node, problems, "index"):
         assert index_node is not None
         check_keys(index_node, {"total", "weights", "name", "name_en", "note"}, problems, "index")
-        index = _composite(index_node, problems, "index", default_code="DTI")
+        index = _composite(index_node, problems, "index", default_code=INDEX)
 
     # references in weights
     for pcode, comp in pillars.items():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from shared.alerts.rules_file import parse_alerts
+from shared.rules.alerts_file import parse_alerts
 from shared.rules.catalog import parse_catalog
 from shared.rules.fields import as_str, check_keys, expect_list, req
 from shared.rules.framework import parse_framework

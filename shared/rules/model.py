@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from shared.alerts.model import AlertRules  # depends on shared.rules.problems only: no import cycle
+from shared.rules.alert_model import AlertRules
 from shared.rules.curves import Curve as Curve
 from shared.rules.curves import Linear as Linear
 from shared.rules.curves import Piecewise as Piecewise

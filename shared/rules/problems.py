@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shared.errors import Invalid
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
@@ -40,9 +42,11 @@ class Problems:
         return sorted(set(self.items))
 
 
-class RulesInvalid(Exception):
+class RulesInvalid(Invalid):
     """Raised when a rule set cannot be used; carries every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__(
+            "\n".join(str(p) for p in problems), "bộ quy tắc không hợp lệ:\n" + "\n".join(str(p) for p in problems)
+        )

@@ -10,6 +10,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from shared.rules.codes import INDEX as INDEX  # re-exported: services name it from here too
 from shared.rules.model import (
     Composite,
     Framework,
@@ -24,7 +25,6 @@ from shared.scoring.results import CompositeResult, CompositeStatus, IndicatorRe
 from shared.scoring.store import MetricStore
 from shared.scoring.targets import target_for
 
-INDEX = "DTI"
 # (unit, year, quarter) -> (units meeting the condition, units with data) for one share indicator
 ShareCounts = Callable[[ShareOfUnits, str, int, int, int], tuple[int, int]]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from shared.rules.codes import INDEX
+
 IndicatorStatus = Literal["met", "below_target", "no_data"]
 CompositeStatus = Literal["complete", "partial", "no_data", "not_applicable", "not_scored"]
 
@@ -44,4 +46,4 @@ class UnitScore:
 
     @property
     def index(self) -> CompositeResult:
-        return self.composites["DTI"]
+        return self.composites[INDEX]

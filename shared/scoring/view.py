@@ -10,8 +10,8 @@ from datetime import date
 from typing import Any
 
 from shared.periods import Period
+from shared.rules.codes import INDEX
 from shared.rules.model import Catalog, Framework, RuleSet
-from shared.scoring.evaluate import INDEX
 from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
 from shared.scoring.targets import expected_at, trajectory_status
 

@@ -163,7 +163,7 @@ async def _from_upload(
     try:
         table = read_table(upload.filename or "", content)
     except TableUnreadable as exc:
-        raise fail(415, str(exc), str(exc)) from exc
+        raise fail(exc.status, exc.vi, exc.en) from exc
     rows, header_errors = rows_of(table)
     if header_errors:
         return [], [e.as_dict() for e in header_errors]

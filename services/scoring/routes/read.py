@@ -12,6 +12,7 @@ from services.common.errors import fail
 from shared.clock import today
 from shared.events import FieldError
 from shared.periods import Period, parse_period
+from shared.rules.codes import INDEX
 from shared.rules.model import RuleSet
 from shared.scoring.view import covers, gaps, score_tree
 from shared.years import default_year, framework_for, open_years
@@ -126,7 +127,7 @@ def get_unit_scores(
                 "index": us.index.value,
                 "index_status": us.index.status,
                 "covers": covers(rules.frameworks[fw], us),
-                "pillars": {k: v.value for k, v in us.composites.items() if k != "DTI"},
+                "pillars": {k: v.value for k, v in us.composites.items() if k != INDEX},
                 "main_indicators": {k: v.value for k, v in us.mains.items()},
             }
         )

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from shared.alerts.conditions import PythonEvaluator
 from shared.alerts.durable_evaluator import DurableEvaluator
 from shared.alerts.engine import AlertEngine, EvaluatorFactory, RoundResult
-from shared.alerts.rules_file import parse_alerts
 from shared.alerts.state import Alert, AlertBook
 from shared.periods import PROVINCE_TZ
+from shared.rules.alerts_file import parse_alerts
 from shared.rules.model import Framework, Goal, Indicator, Reporting, RuleSet
 from shared.rules.problems import Problems
 from shared.rules.source import load_yaml

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from shared.alerts.deadlines import due_period
-from shared.alerts.durations import format_duration, parse_duration
+from shared.rules.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.alerts.model import BelowTarget, GoalAtRisk, Hold, Selector, Stale, SuddenDrop
+from shared.rules.alert_model import BelowTarget, GoalAtRisk, Hold, Selector, Stale, SuddenDrop
 from shared.rules.loader import check_files, load_ruleset
 from shared.rules.model import RuleSet
 from tests.shared.alerts.helpers import with_alerts, with_goal

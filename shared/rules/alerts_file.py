@@ -11,8 +11,7 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 
-from shared.alerts.durations import parse_duration
-from shared.alerts.model import (
+from shared.rules.alert_model import (
     GROUPABLE_LABELS,
     KINDS,
     OWNER,
@@ -34,6 +33,7 @@ from shared.alerts.model import (
     Stale,
     SuddenDrop,
 )
+from shared.rules.durations import parse_duration
 from shared.rules.fields import (
     as_bool,
     as_choice,
