@@ -186,6 +186,16 @@ class KafkaNode:
         return self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
 
 
+def new_cluster_id() -> str:
+    """A KRaft cluster id as Kafka's own `Uuid.randomUuid` makes them: never starting with "-", which
+    `kafka-storage format --cluster-id` would read as an option (1 id in 64 did, and the session's broker
+    failed to format)."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
+
+
 class KafkaCluster:
     """Apache Kafka in KRaft mode: `nodes` combined broker+controller processes on this host. `for_tests`
     False (the benchmark): Kafka's own broker defaults and JVM settings instead of the test settings."""
@@ -199,7 +209,7 @@ class KafkaCluster:
         self.libs = kafka_libs()
         self.heap = heap
         self.overrides = {k.replace("_", "."): v for k, v in overrides.items()}
-        self.cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        self.cluster_id = new_cluster_id()
         self.nodes: list[KafkaNode] = []
         self.nodes = [KafkaNode(self, i + 1) for i in range(nodes)]
 
