@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from shared.periods import PROVINCE_TZ
 
@@ -34,6 +34,19 @@ def set_clock(source: Callable[[], datetime] | None) -> None:
     """Replace the clock (None: the system clock again). For tests and tools that replay a day."""
     global _override
     _override = source
+
+
+def shift(seconds: float) -> None:
+    """Run the province's clock `seconds` ahead of the machine's (behind when negative), at the machine's pace.
+
+    For rehearsals and tests of a whole system on another date: every process of a test session is given the
+    same shift (`DTI_CLOCK_SHIFT_SECONDS`, applied by the `dti` command at start-up), so their clocks agree,
+    while the broker, the browser and Prometheus keep the machine's. 0 restores the system clock."""
+    if not seconds:
+        set_clock(None)
+        return
+    delta = timedelta(seconds=seconds)
+    set_clock(lambda: datetime.now(PROVINCE_TZ) + delta)
 
 
 @contextmanager

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     # `dti demo` prints it among the places to look (a Grafana of one's own, e.g. from docker-compose)
     grafana_url: str | None = None
 
+    # rehearsals and tests only: the province's clock runs this many seconds ahead of the machine's (the test
+    # suite on another date: `pytest --clock-at 2027-01-15T10:00`); 0 in production
+    clock_shift_seconds: float = 0.0
+
     def given(self, name: str) -> bool:
         """Whether `name` was set (by a DTI_* variable or an option) rather than left at its default."""
         return name in self.model_fields_set

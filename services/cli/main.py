@@ -29,4 +29,8 @@ app.command("bench")(bench)
 
 
 def main() -> None:
+    from shared import clock
+    from shared.settings import get_settings
+
+    clock.shift(get_settings().clock_shift_seconds)
     app()

@@ -113,7 +113,8 @@ def eve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DtiServer]:
     base = tmp_path_factory.mktemp("dti-eve")
     # the library faketime(1) preloads, set directly: the server is then the process the test stops (the
     # faketime wrapper would leave it running when signalled)
-    clock_env = {"LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": f"@{EVE}", "TZ": "UTC"}
+    # (faketime sets this server's clock, so a session's --clock-at shift must not move it further)
+    clock_env = {"LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": f"@{EVE}", "TZ": "UTC", "DTI_CLOCK_SHIFT_SECONDS": "0"}
     srv = DtiServer(base / "data", e2e_rules(base / "rules"), env={**clock_env, "DTI_ALERTS_INTERVAL_SECONDS": "1"})
     srv.start()
     yield srv
