@@ -178,6 +178,18 @@ def demo(
 
     now = clock.now()
     try:
+        ruleset = load_rules(rules_path, org_units)
+    except (RulesInvalid, OSError, SimulationError) as exc:
+        typer.echo(f"dti demo: {exc}", err=True)
+        _stop_server(proc)
+        raise typer.Exit(2) from exc
+    if year is None and start is None:
+        # from 1 January of the year being assessed: in January-March that is last year, which the page shows
+        # by default, so the demo plays it too (from the current year alone the first look would be empty)
+        from shared.years import default_year
+
+        year = default_year(ruleset, now.date())
+    try:
         begins = start_of(year, start, now)
     except SimulationError as exc:
         typer.echo(f"dti demo: {exc}", err=True)
@@ -193,7 +205,7 @@ def demo(
         # calibrating the simulated province takes a moment: meanwhile the server starts
         try:
             plan = plan_generated(
-                load_rules(rules_path, org_units),
+                ruleset,
                 seed=run_seed,
                 rate=rate,
                 speed=speed,
@@ -333,7 +345,7 @@ def explain_demo(
         behind = (now - begins).total_seconds()
         catch = behind / speed
         lines += [
-            f"Mô phỏng phát lại năm {start.year} từ {start:%d/%m/%Y} đến hôm nay ({today:%d/%m/%Y}) trong khoảng "
+            f"Mô phỏng phát lại từ {start:%d/%m/%Y} đến hôm nay ({today:%d/%m/%Y}) trong khoảng "
             f"{_duration(catch)} (nhanh gấp {speed:,.0f} lần), rồi chạy theo thời gian thực.",
             f"  The simulator replays {start:%d/%m/%Y} → today ({today:%d/%m/%Y}) in about {_duration(catch)} "
             f"(×{speed:,.0f}), then runs in real time.",

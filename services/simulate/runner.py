@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -96,7 +95,7 @@ class Runner:
         max_events: int | None = None,
         record: IO[bytes] | None = None,
         scores: tuple[str, str] | None = None,  # (org unit, framework) of the live DTI
-        clock: Any = time.time,
+        clock: Callable[[], float] | None = None,  # POSIX seconds; default: the province's clock
     ) -> None:
         self.items = items
         self.sender = sender
@@ -106,7 +105,7 @@ class Runner:
         self.max_events = max_events
         self.record = record
         self.scores = scores
-        self.clock = clock
+        self.clock = clock or province_timestamp
         self.stats = sender.stats if sender else Stats()
         self.live = Live()
         self.stop = asyncio.Event()
@@ -320,6 +319,12 @@ def summary(stats: Stats, live: Live) -> list[str]:
     ]
     lines += [f"  {count:,} × {problem}" for problem, count in stats.problems.most_common(5)]
     return lines
+
+
+def province_timestamp() -> float:
+    """The province's clock (shared.clock, which tests and `DTI_CLOCK_SHIFT_SECONDS` set) as POSIX seconds:
+    the simulation never sends an event dated after it."""
+    return clock.now().timestamp()
 
 
 def now_in_province() -> datetime:

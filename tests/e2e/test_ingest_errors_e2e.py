@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import orjson
 import pytest
 
+from shared import clock
 from tests.e2e.helpers import data, ev
 from tests.e2e.server import DtiServer, dti
 
@@ -70,7 +71,7 @@ def test_source_must_match_key_and_metric_must_be_allowed(server: DtiServer, lgs
         ),
         (ev("P.T7.C1", "tthc.records_total", -3), "/events/1/value", "negative_counter"),
         (
-            ev("P.T7.C1", "tthc.records_total", when=(datetime.now(UTC) + timedelta(days=2)).isoformat()),
+            ev("P.T7.C1", "tthc.records_total", when=(clock.now() + timedelta(days=2)).isoformat()),
             "/events/1/occurred_at",
             "in_future",
         ),

@@ -1,7 +1,8 @@
 """The report buttons, the scorecard and "names, not codes" in headless Chromium, against a real `dti up` on
 the province's rules with the tree after the 2025 reform (38 communes directly under the province).
 
-Data: e-office and LGSP events for some communes this year (the server's year, from its `as_of`). Downloads
+Data: e-office and LGSP events for some communes in the year the page shows by default (the server's `period`,
+two days before its `as_of` or 29 December when that year is over). Downloads
 land in a temporary directory; screenshots in test-artifacts/ (scorecard-1440.png).
 """
 
@@ -57,9 +58,11 @@ def srv(tmp_path_factory: pytest.TempPathFactory, reform_rules: Path) -> Iterato
     base = tmp_path_factory.mktemp("dti-reports-e2e")
     s = DtiServer(base / "data", reform_rules, env={"DTI_ALERTS_INTERVAL_SECONDS": "1"}).start()
     try:
-        as_of = s.get("/v1/scores")["as_of"]
-        today = datetime.fromisoformat(as_of).replace(hour=9, tzinfo=VN)
-        when = (today - timedelta(days=2)).isoformat()
+        shown = s.get("/v1/scores")
+        today = datetime.fromisoformat(shown["as_of"]).replace(hour=9, tzinfo=VN)
+        # two days ago, in the year the page shows by default (last year from January until it closes)
+        year_end = datetime(int(shown["period"][:4]), 12, 29, 9, tzinfo=VN)
+        when = min(today - timedelta(days=2), year_end).isoformat()
         lgsp, eoffice = s.key("lgsp"), s.key("eoffice")
         events = []
         for n, unit in enumerate(COMMUNES):

@@ -29,6 +29,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
+from shared import clock
 from tests.e2e.chromium import chromium
 from tests.e2e.conftest import e2e_rules
 from tests.e2e.helpers import ev, eventually
@@ -213,7 +214,7 @@ def _times(server: DtiServer) -> tuple[int, str, str]:
     """The year the page shows by default (the server's oldest open assessment year: last year until it closes
     on 31 March, then this one), an instant in its first quarter and one a minute ago."""
     year = int(api(server, "/v1/scores")["period"][:4])
-    now = min(datetime.now(VN) - timedelta(minutes=1), datetime(year, 12, 31, 23, 0, tzinfo=VN))  # in that year
+    now = min(clock.now() - timedelta(minutes=1), datetime(year, 12, 31, 23, 0, tzinfo=VN))  # in that year
     q1 = min(datetime(year, 2, 2, 8, 0, tzinfo=VN), now)
     return year, q1.isoformat(), now.isoformat()
 
