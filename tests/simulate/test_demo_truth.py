@@ -1,5 +1,5 @@
-"""`dti demo` tells the truth: it plays the year being assessed up to today quickly, then goes on in real time, says so in
-plain words, and the departments' quarterly figures arrive within the first minutes."""
+"""`dti demo` tells the truth: it plays the year being assessed up to today quickly, then goes on in real time,
+says so in plain words, and the departments' quarterly figures arrive within the first minutes."""
 
 from __future__ import annotations
 
