@@ -49,7 +49,7 @@ class Client:
     def settle(self) -> None:
         """Wait until the scoring engine has applied everything accepted (the 202 comes before scoring)."""
         rt = self.app.state.backend
-        assert self.loop.run_until_complete(rt.wait_applied(rt._accepted_seq))
+        assert self.loop.run_until_complete(rt.settle())
 
 
 @contextmanager
