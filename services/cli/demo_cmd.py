@@ -147,7 +147,7 @@ def demo(
     from rich.console import Console
 
     from services.simulate.session import load_rules, plan_generated, resolve_keys  # noqa: F811
-    from shared.rules.problems import RulesInvalid
+    from shared.rules import RulesInvalid
     from shared.settings import get_settings
 
     console = Console(no_color=no_progress or None, force_terminal=False if no_progress else None)

@@ -60,8 +60,7 @@ def create(
     kafka: Kafka = False,
 ) -> None:
     """Create a key for a source; the key is printed once, on the last line."""
-    from shared.rules.loader import load_ruleset, resolve_manifest
-    from shared.rules.problems import RulesInvalid
+    from shared.rules import RulesInvalid, load_ruleset, resolve_manifest
     from shared.settings import Settings
 
     settings = Settings(**({"rules": rules} if rules else {}))  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ DEFAULT_RULES = Path("rules")
 @rules_app.command("check")
 def check(files: Annotated[list[Path], typer.Argument(help="rules files or the rules directory")]) -> None:
     """Exit 0 when every file is valid; otherwise print FILE:LINE:COL: message for each problem."""
-    from shared.rules.loader import check_files
+    from shared.rules import check_files
 
     problems = check_files(files)
     for line in problems:
@@ -34,9 +34,7 @@ def explain(
     framework: Annotated[str | None, typer.Option("--framework", help="framework code")] = None,
 ) -> None:
     """Print an indicator's formula, targets, curve, points and owner, in Vietnamese with English."""
-    from shared.rules.explain import explain_indicator
-    from shared.rules.loader import load_ruleset
-    from shared.rules.problems import RulesInvalid
+    from shared.rules import RulesInvalid, explain_indicator, load_ruleset
 
     try:
         rs = load_ruleset(rules)
@@ -44,7 +42,7 @@ def explain(
         for p in exc.problems:
             typer.echo(str(p), err=True)
         raise typer.Exit(1) from exc
-    from shared.rules.codes import resolve_code
+    from shared.rules import resolve_code
 
     all_codes = {c for fw in rs.frameworks.values() for c in fw.indicators}
     code = resolve_code(code, all_codes) or code  # HĐCQS.01 as typed from the documents is HDCQS.01

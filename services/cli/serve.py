@@ -30,7 +30,7 @@ def serve(
     import uvicorn
 
     from shared.logging import setup
-    from shared.rules.problems import RulesInvalid
+    from shared.rules import RulesInvalid
     from shared.settings import Settings
 
     overrides = {k: v for k, v in options.items() if v is not None}

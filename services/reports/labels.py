@@ -6,8 +6,8 @@ all) only after it as secondary text.
 
 from __future__ import annotations
 
-from shared.rules.model import Catalog, RuleSet
-from shared.scoring.view import reason_halves
+from shared.rules import Catalog, RuleSet
+from shared.scoring import reason_halves
 
 STATUS_VI = {
     "met": "Đạt",

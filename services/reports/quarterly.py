@@ -15,11 +15,8 @@ from datetime import date, datetime, timedelta
 
 from services.reports.labels import LEVEL_VI, department_name
 from shared.periods import Period, year_fraction
-from shared.rules.alert_model import GoalAtRisk
-from shared.rules.model import RuleSet
-from shared.scoring.engine import ScoringEngine
-from shared.scoring.evaluate import INDEX
-from shared.scoring.view import gaps, score_tree
+from shared.rules import INDEX, GoalAtRisk, RuleSet
+from shared.scoring import ScoringEngine, gaps, score_tree
 
 
 @dataclass(frozen=True, slots=True)

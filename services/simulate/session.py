@@ -24,8 +24,7 @@ from services.simulate.runner import Pace, Runner, read_items, show_progress, so
 from services.simulate.sender import Sender, Stats
 from shared import clock
 from shared.events import years_covered
-from shared.rules.loader import load_ruleset, resolve_manifest
-from shared.rules.model import RuleSet
+from shared.rules import RuleSet, load_ruleset, resolve_manifest
 
 DEFAULT_RATE = 100.0
 
