@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-rules_app = typer.Typer(
-    help="Check and explain the rules files / Kiểm tra và giải thích tệp quy tắc", no_args_is_help=True
-)
+from shared import bilingual
+
+rules_app = typer.Typer(help="Kiểm tra, giải thích quy tắc / Check and explain the rules files", no_args_is_help=True)
 DEFAULT_RULES = Path("rules")
 
 
@@ -22,9 +22,9 @@ def check(files: Annotated[list[Path], typer.Argument(help="rules files or the r
     for line in problems:
         typer.echo(line)
     if problems:
-        typer.echo(f"{len(problems)} problem(s) / {len(problems)} lỗi", err=True)
+        typer.echo(bilingual.join(f"{len(problems)} lỗi", f"{len(problems)} problem(s)"), err=True)
         raise typer.Exit(1)
-    typer.echo(f"OK: {len(files)} file(s) valid / hợp lệ", err=True)
+    typer.echo("OK: " + bilingual.join(f"{len(files)} tệp hợp lệ", f"{len(files)} file(s) valid"), err=True)
 
 
 @rules_app.command("explain")
@@ -48,7 +48,7 @@ def explain(
     code = resolve_code(code, all_codes) or code  # HĐCQS.01 as typed from the documents is HDCQS.01
     found = [fw for fw in rs.frameworks.values() if code in fw.indicators and framework in (None, fw.code)]
     if not found:
-        typer.echo(f"unknown indicator '{code}' / không có chỉ số '{code}'", err=True)
+        typer.echo(bilingual.join(f"không có chỉ số '{code}'", f"unknown indicator '{code}'"), err=True)
         raise typer.Exit(1)
     for fw in found:
         typer.echo(explain_indicator(rs, fw, fw.indicators[code]))

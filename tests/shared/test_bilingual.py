@@ -40,8 +40,6 @@ EN_FIRST_LEFT = {
     # the "no target" score reason; shared.scoring.view.reason_halves reads it the other way round meanwhile
     "shared/scoring/evaluate.py",
 }
-# the operator's console (dti …, dti simulate) still prints English first: a change of its own
-EN_FIRST_DIRS_LEFT = ("services/cli/", "services/simulate/")
 
 
 def test_vietnamese_first_then_english() -> None:
@@ -149,8 +147,7 @@ def test_no_module_but_one_joins_or_splits_bilingual_text() -> None:
         rel = path.relative_to(ROOT).as_posix()
         if rel == OWNER:
             continue
-        en_first = rel not in EN_FIRST_LEFT and not rel.startswith(EN_FIRST_DIRS_LEFT)
-        found += hand_joins(path, en_first)
+        found += hand_joins(path, en_first=rel not in EN_FIRST_LEFT)
     assert found == []
 
 
