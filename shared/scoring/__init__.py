@@ -19,7 +19,7 @@ from shared.scoring.semantics import (
     observation_at,
 )
 from shared.scoring.store import MetricStore, OwnEntry
-from shared.scoring.view import covers, gaps, reason_halves, reason_names, score_tree
+from shared.scoring.view import covers, gaps, reason_halves, score_tree
 
 __all__ = [
     "DEDUP_FIELDS",
@@ -40,6 +40,5 @@ __all__ = [
     "level_replaces",
     "observation_at",
     "reason_halves",
-    "reason_names",
     "score_tree",
 ]

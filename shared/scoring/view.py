@@ -54,12 +54,6 @@ def reason_halves(reason: str | None, catalog: Catalog | None) -> tuple[str, str
     return sub(vi, False), sub(en, True)
 
 
-def reason_names(reason: str | None, catalog: Catalog) -> str | None:
-    """A score reason with the metrics' names in place of their codes, both halves joined (reason_halves)."""
-    halves = reason_halves(reason, catalog)
-    return bilingual.join(*halves) if halves else reason
-
-
 def _owner(catalog: Catalog | None, code: str | None) -> dict[str, str | None]:
     dep = catalog.departments.get(code) if catalog is not None and code else None
     return {"owner_name": dep.name if dep else None, "owner_name_en": dep.name_en if dep else None}
