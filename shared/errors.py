@@ -8,7 +8,8 @@
     └── Unavailable             503  a dependency cannot answer now; retrying later may succeed
                                      (the Kafka broker, the key store, a receiver of alerts)
 
-Each carries its message in Vietnamese and English (`vi`, `en`; Vietnamese first, as officials read them).
+Each carries its message in Vietnamese and English (`vi`, `en`); `message` joins them in the one order of
+shared.bilingual (Vietnamese first, as officials read them).
 The services map the tree to HTTP in one place, `services.common.errors.install_error_handlers`, so a route
 lets these propagate instead of translating each case. NotFound and Conflict/Invalid also derive from KeyError
 and ValueError so callers written against the built-in exceptions keep working.
@@ -18,12 +19,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-__all__ = ["Conflict", "DTIError", "Invalid", "NotFound", "Unavailable", "bilingual"]
+from shared import bilingual
 
-
-def bilingual(vi: str, en: str) -> str:
-    """The one order of a message for people: Vietnamese, then English (`vi / en`); one when both are equal."""
-    return vi if not en or vi == en else en if not vi else f"{vi} / {en}"
+__all__ = ["Conflict", "DTIError", "Invalid", "NotFound", "Unavailable"]
 
 
 class DTIError(Exception):
@@ -41,7 +39,7 @@ class DTIError(Exception):
 
     @property
     def message(self) -> str:
-        return bilingual(self.vi, self.en)
+        return bilingual.join(self.vi, self.en)
 
 
 class NotFound(DTIError, KeyError):

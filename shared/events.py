@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 from pydantic_core import PydanticCustomError
 
+from shared import bilingual
 from shared.periods import year_quarter
 from shared.rules.model import RuleSet
 
@@ -89,7 +90,7 @@ class FieldError:
             "pointer": self.pointer,
             "index": self.index,
             "code": self.code,
-            "message": f"{self.message_vi} / {self.message_en}",
+            "message": bilingual.join(self.message_vi, self.message_en),
             "message_vi": self.message_vi,
             "message_en": self.message_en,
         }

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from services.common.auth import AdminDep
 from services.common.errors import fail
 from shared import clock
-from shared.alerts.state import AlertState
+from shared.alerts import AlertState
 from shared.events import FieldError
 
 if TYPE_CHECKING:

@@ -31,14 +31,23 @@ from services.alerts.delivery import DeliveryFailed, SmtpConfig, deliver_due, po
 from services.alerts.outbox import AlertStore, Delivery
 from services.common.metrics import ServiceMetrics
 from shared import clock
-from shared.alerts.alertmanager import api_v2_alerts, for_alertmanager, webhook_payload
-from shared.alerts.engine import AlertEngine, RoundResult
-from shared.alerts.facts import period_id, score_scope
-from shared.alerts.notify import Notification
-from shared.alerts.state import Alert, AlertBook, Matcher, Silence
+from shared.alerts import (
+    Alert,
+    AlertBook,
+    AlertEngine,
+    Matcher,
+    Notification,
+    RoundResult,
+    Silence,
+    api_v2_alerts,
+    for_alertmanager,
+    period_id,
+    score_scope,
+    webhook_payload,
+)
 from shared.periods import PROVINCE_TZ, local_date
-from shared.rules.model import RuleSet
-from shared.scoring.results import UnitScore
+from shared.rules import RuleSet
+from shared.scoring import UnitScore
 from shared.settings import Settings
 from shared.years import open_years
 

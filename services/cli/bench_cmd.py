@@ -72,7 +72,7 @@ def _fmt(x: float | None) -> str:
 
 
 def bench(json_out: JsonOut = None, quick: Quick = False, skip_kafka: SkipKafka = False, only: Only = None) -> None:
-    """Run the benchmarks and print their figures / Chạy các phép đo hiệu năng."""
+    """Chạy các phép đo hiệu năng / Run the benchmarks, print their figures."""
     from rich.console import Console
     from rich.table import Table
 

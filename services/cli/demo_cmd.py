@@ -36,6 +36,7 @@ from services.cli.simulate_cmd import (
     run_plan,
 )
 from services.simulate.profile import BASELINE_DTI
+from shared import bilingual
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -147,7 +148,7 @@ def demo(
     from rich.console import Console
 
     from services.simulate.session import load_rules, plan_generated, resolve_keys  # noqa: F811
-    from shared.rules.problems import RulesInvalid
+    from shared.rules import RulesInvalid
     from shared.settings import get_settings
 
     console = Console(no_color=no_progress or None, force_terminal=False if no_progress else None)
@@ -156,7 +157,7 @@ def demo(
     if port is None:
         port = 8080 if _port_free(host, 8080) else _free_port(host)
     elif not _port_free(host, port):
-        typer.echo(f"dti demo: port {port} is taken / cổng {port} đang được dùng", err=True)
+        typer.echo("dti demo: " + bilingual.join(f"cổng {port} đang được dùng", f"port {port} is taken"), err=True)
         raise typer.Exit(2)
     temporary = data_dir is None
     state = Path(tempfile.mkdtemp(prefix="dti-demo-")) if data_dir is None else data_dir
@@ -256,11 +257,11 @@ def demo(
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        console.print("stopping DTI Monitor … / đang dừng", highlight=False)
+        console.print(bilingual.join("đang dừng DTI Monitor …", "stopping DTI Monitor …"), highlight=False)
         _stop_server(proc)
         if temporary:
             shutil.rmtree(state, ignore_errors=True)
-        console.print("stopped / đã dừng", highlight=False)
+        console.print(bilingual.join("đã dừng", "stopped"), highlight=False)
     raise typer.Exit(code)
 
 
@@ -285,7 +286,12 @@ def _reopen_for_demo(console: Console, url: str, state: Path, year: int | None) 
         timeout=10,
     )
     if r.status_code == 200:
-        console.print(f"year {year} is closed: reopened for the demo / đã mở lại năm {year} (/v1/years/audit)")
+        console.print(
+            bilingual.join(
+                f"năm {year} đã khóa sổ: đã mở lại cho bản trình diễn", f"year {year} is closed: reopened for the demo"
+            )
+            + " (/v1/years/audit)"
+        )
 
 
 def _where_to_look(
@@ -298,26 +304,35 @@ def _where_to_look(
 ) -> None:
     unit, framework = scores or ("", "")
     dti = f"{url}/v1/scores?org_unit={unit}&period={year}&framework={framework}"
+    units = f"{url}/v1/scores/units?period={year}&framework={framework}"
+
+    def row(label: str, link: str) -> str:
+        return f"  {label + ':':41} {link}"
+
     lines = [
         "",
-        "DTI Monitor demo — where to look / xem ở đâu:",
-        f"  page for officials / trang cho lãnh đạo:  {url}/",
-        f"  API docs (OpenAPI):                       {url}/docs",
-        f"  province's DTI / DTI của tỉnh:            {dti}",
-        f"  units side by side / so sánh đơn vị:      {url}/v1/scores/units?period={year}&framework={framework}",
-        f"  Prometheus metrics:                       {url}/metrics",
+        f"DTI Monitor demo — {bilingual.join('xem ở đâu', 'where to look')}:",
+        row(bilingual.join("trang cho lãnh đạo", "page for officials"), f"{url}/"),
+        row("API docs (OpenAPI)", f"{url}/docs"),
+        row(bilingual.join("DTI của tỉnh", "province's DTI"), dti),
+        row(bilingual.join("so sánh đơn vị", "units side by side"), units),
+        row("Prometheus metrics", f"{url}/metrics"),
     ]
     from shared.settings import get_settings
 
     grafana = get_settings().grafana_url
     if grafana:
-        lines.append(f"  Grafana:                                  {grafana}")
+        lines.append(row("Grafana", grafana))
     admin = state / "admin-token"
     lines += [
         f"  data: {state}" + (" (temporary, removed on exit)" if temporary else ""),
         f"  admin token: {admin}" if admin.exists() else "",
         "",
-        f"ready: simulating the province against {url} — Ctrl-C to stop / nhấn Ctrl-C để dừng",
+        "ready: "
+        + bilingual.join(
+            f"đang mô phỏng tỉnh gửi tới {url} — nhấn Ctrl-C để dừng",
+            f"simulating the province against {url} — Ctrl-C to stop",
+        ),
     ]
     for line in lines:
         console.print(line, highlight=False, soft_wrap=True)

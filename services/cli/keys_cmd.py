@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from shared import bilingual
+
 if TYPE_CHECKING:
     from services.ingest.keys import KeyInfo, KeyStore
     from shared.settings import Settings
 
-keys_app = typer.Typer(help="Source keys / Khóa của hệ thống nguồn", no_args_is_help=True)
+keys_app = typer.Typer(help="Khóa của hệ thống nguồn / Source keys", no_args_is_help=True)
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data directory (DTI_DATA_DIR)")]
 
 
@@ -60,8 +62,7 @@ def create(
     kafka: Kafka = False,
 ) -> None:
     """Create a key for a source; the key is printed once, on the last line."""
-    from shared.rules.loader import load_ruleset, resolve_manifest
-    from shared.rules.problems import RulesInvalid
+    from shared.rules import RulesInvalid, load_ruleset, resolve_manifest
     from shared.settings import Settings
 
     settings = Settings(**({"rules": rules} if rules else {}))  # type: ignore[arg-type]
@@ -70,12 +71,20 @@ def create(
     except (RulesInvalid, OSError):
         known = None
     if known is not None and source not in known:
-        typer.echo(f"unknown source '{source}' (known: {', '.join(sorted(known))}) / nguồn không tồn tại", err=True)
+        names = ", ".join(sorted(known))
+        typer.echo(
+            bilingual.join(
+                f"nguồn '{source}' không tồn tại (có: {names})", f"unknown source '{source}' (known: {names})"
+            ),
+            err=True,
+        )
         raise typer.Exit(2)
     info, key = _create(data_dir, kafka, source, label)
     typer.echo(
-        f"created key {info.id} for source '{source}'; store it now, it is not shown again / "
-        "lưu khóa này ngay, khóa không được hiển thị lại",
+        bilingual.join(
+            f"đã tạo khóa {info.id} cho nguồn '{source}'; lưu khóa này ngay, khóa không được hiển thị lại",
+            f"created key {info.id} for source '{source}'; store it now, it is not shown again",
+        ),
         err=True,
     )
     typer.echo(key)
@@ -109,7 +118,7 @@ def revoke(
     else:
         done = _store(data_dir).revoke(key_id)
     if not done:
-        typer.echo(f"no active key '{key_id}' / không có khóa '{key_id}'", err=True)
+        typer.echo(bilingual.join(f"không có khóa '{key_id}' đang dùng", f"no active key '{key_id}'"), err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {key_id}")
 

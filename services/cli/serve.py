@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from shared import bilingual
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -30,7 +32,7 @@ def serve(
     import uvicorn
 
     from shared.logging import setup
-    from shared.rules.problems import RulesInvalid
+    from shared.rules import RulesInvalid
     from shared.settings import Settings
 
     overrides = {k: v for k, v in options.items() if v is not None}
@@ -43,7 +45,12 @@ def serve(
     except RulesInvalid as exc:
         for p in exc.problems:
             typer.echo(str(p), err=True)
-        typer.echo("the rules are invalid; fix them and start again / tệp quy tắc không hợp lệ", err=True)
+        typer.echo(
+            bilingual.join(
+                "tệp quy tắc không hợp lệ; sửa rồi khởi động lại", "the rules are invalid; fix them and start again"
+            ),
+            err=True,
+        )
         raise typer.Exit(2) from exc
     typer.echo(banner(settings), err=True)
     uvicorn.run(

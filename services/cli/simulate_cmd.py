@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # the simulator's modules are imported when the command runs:
     from rich.console import Console
 
     from services.simulate.session import Plan
-    from shared.rules.model import RuleSet
+    from shared.rules import RuleSet
 
 Url = Annotated[str, typer.Option(help="the running instance")]
 Rate = Annotated[
@@ -124,7 +124,7 @@ def simulate(
 
 def _rules(rules: Path | None, org_units: Path | None, required: bool) -> RuleSet | None:
     from services.simulate.session import SimulationError, load_rules
-    from shared.rules.problems import RulesInvalid
+    from shared.rules import RulesInvalid
     from shared.settings import get_settings
 
     path = rules or get_settings().rules

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from services.ingest.keys import KeyStore
     from services.kernel import IngestResult, Observation, RulesState
     from shared.events import AcceptedEvent
-    from shared.scoring.engine import ScoringEngine
+    from shared.scoring import ScoringEngine
     from shared.settings import Settings
 
 

@@ -18,7 +18,8 @@ from fastapi.requests import Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import DTIError, bilingual
+from shared import bilingual
+from shared.errors import DTIError
 from shared.events import FieldError
 
 # pydantic error types -> Vietnamese; the English text is pydantic's own message
@@ -59,7 +60,7 @@ def pointer(prefix: str, loc: Sequence[Any]) -> str:
 
 
 def fail(status: int, vi: str, en: str, field_errors: Sequence[FieldError] = (), **extra: Any) -> HTTPException:
-    detail: dict[str, Any] = {"message": bilingual(vi, en), "message_vi": vi, "message_en": en}
+    detail: dict[str, Any] = {"message": bilingual.join(vi, en), "message_vi": vi, "message_en": en}
     if field_errors:
         detail["errors"] = [e.as_dict() for e in field_errors]
     detail.update(extra)
@@ -88,13 +89,13 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> JS
             {
                 "pointer": pointer(f"/{where}", loc[1:]),
                 "code": kind,
-                "message": bilingual(vi, en),
+                "message": bilingual.join(vi, en),
                 "message_vi": vi,
                 "message_en": en,
             }
         )
     vi, en = "tham số không hợp lệ", "invalid request"
-    body = {"detail": {"message": bilingual(vi, en), "message_vi": vi, "message_en": en, "errors": errors}}
+    body = {"detail": {"message": bilingual.join(vi, en), "message_vi": vi, "message_en": en, "errors": errors}}
     return JSONResponse(body, status_code=422)
 
 
@@ -105,7 +106,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     else:
         en = str(exc.detail)
         vi = _STATUS_VI.get(exc.status_code, "yêu cầu bị từ chối")
-        detail = {"message": bilingual(vi, en), "message_vi": vi, "message_en": en}
+        detail = {"message": bilingual.join(vi, en), "message_vi": vi, "message_en": en}
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         # Starlette names only the first route that matched the path; a path served by two routes (POST and

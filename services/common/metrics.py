@@ -14,9 +14,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from shared.rules.model import RuleSet
-from shared.scoring.evaluate import INDEX
-from shared.scoring.results import UnitScore
+from shared.rules import INDEX, RuleSet
+from shared.scoring import UnitScore
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 

@@ -108,7 +108,9 @@ class IndicatorOut(BaseModel):
     points: float
     earned: float | None
     status: str
-    reason: str | None
+    reason: str | None = Field(description="why there is no value: Vietnamese / English, as reason_vi and reason_en")
+    reason_vi: str | None = None
+    reason_en: str | None = None
     trajectory: TrajectoryOut | None
     reporting: ReportingOut
 

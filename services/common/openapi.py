@@ -33,7 +33,7 @@ from services.common import models as m
 from services.common.auth import require_admin, source_of_key
 from shared import clock
 from shared.events import years_covered
-from shared.rules.model import Latest, RuleSet
+from shared.rules import Latest, RuleSet
 
 _SCHEMAS = "#/components/schemas/"
 _ERROR = {"$ref": _SCHEMAS + "ErrorBody"}

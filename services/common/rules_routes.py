@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from services.common.auth import AdminDep
 from services.common.backend import RulesBackend, rules_backend
 from services.common.errors import fail
-from shared.rules.catalog_view import catalog_view
+from shared.rules import catalog_view
 
 router = APIRouter(tags=["rules"])
 RulesDep = Annotated[RulesBackend, Depends(rules_backend)]

@@ -17,7 +17,7 @@ from services.common.backend import Backend, backend
 from services.common.errors import fail
 from shared import clock
 from shared.events import FieldError
-from shared.rules.model import RuleSet
+from shared.rules import RuleSet
 from shared.years import closed_year, framework_for, governing, open_years, year_close
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from services.kernel import service_app
 from services.reports import routes as reports_routes
 from services.scoring.routes import read
 from services.web import routes as web
-from shared.rules.loader import load_ruleset, resolve_manifest
+from shared.rules import load_ruleset, resolve_manifest
 from shared.settings import Settings
 
 DESCRIPTION = """

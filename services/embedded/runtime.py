@@ -24,10 +24,8 @@ from services.ingest.keys import KeyStore, admin_token
 from services.kernel import IngestResult, MetricsView, Observation, RulesHolder, RulesState, scores_for_metrics
 from shared.events import AcceptedEvent
 from shared.periods import year_quarter
-from shared.rules.model import RuleSet
-from shared.scoring.engine import MetricEvent, ScoringEngine
-from shared.scoring.results import UnitScore
-from shared.scoring.store import OwnEntry
+from shared.rules import RuleSet
+from shared.scoring import MetricEvent, OwnEntry, ScoringEngine, UnitScore
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)

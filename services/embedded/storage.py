@@ -25,8 +25,7 @@ import structlog
 from services.kernel import Observation, connect
 from shared.events import AcceptedEvent
 from shared.periods import PROVINCE_TZ
-from shared.scoring.semantics import DEDUP_FIELDS, correction
-from shared.scoring.store import OwnEntry
+from shared.scoring import DEDUP_FIELDS, OwnEntry, correction
 
 log = structlog.get_logger(__name__)
 

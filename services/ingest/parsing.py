@@ -18,7 +18,7 @@ from services.common.errors import en_for, fail, pointer, vi_for
 from shared import clock
 from shared.crosswalk import abolished, unit_in_force
 from shared.events import AcceptedEvent, EventIn, FieldError, check_event, years_covered
-from shared.rules.model import RuleSet
+from shared.rules import RuleSet
 
 _EVENTS = TypeAdapter(list[EventIn])
 JSON_TYPES = {"application/json"}

@@ -13,6 +13,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from shared import bilingual
 from shared.errors import Invalid
 
 FIELDS = ("org_unit", "metric", "indicator", "period", "value", "evidence_url", "reported_by")
@@ -58,8 +59,10 @@ class TableError:
             "row": self.row,
             "column": self.column,
             "field": self.field,
-            "message": f"dòng {self.row}, cột {self.column}: {self.message_vi} / row {self.row}, column "
-            f"{self.column}: {self.message_en}",
+            "message": bilingual.join(
+                f"dòng {self.row}, cột {self.column}: {self.message_vi}",
+                f"row {self.row}, column {self.column}: {self.message_en}",
+            ),
             "message_vi": self.message_vi,
             "message_en": self.message_en,
         }

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from shared.clock import today
-from shared.rules.model import RuleSet
-from shared.scoring.results import UnitScore
+from shared.rules import RuleSet
+from shared.scoring import UnitScore
 from shared.settings import Settings
 from shared.years import open_years
 

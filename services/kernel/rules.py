@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from services.common.metrics import ServiceMetrics
-from shared.rules.loader import load_ruleset, resolve_manifest
-from shared.rules.model import RuleSet
-from shared.rules.problems import RulesInvalid
+from shared.rules import RuleSet, RulesInvalid, load_ruleset, resolve_manifest
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)

@@ -12,8 +12,8 @@ from datetime import date
 from services.reports.labels import LEVEL_VI, department_name, reason_vi
 from services.reports.quarterly import ObservationRecord
 from shared.periods import Period
-from shared.rules.model import RuleSet
-from shared.scoring.engine import ScoringEngine
+from shared.rules import RuleSet
+from shared.scoring import ScoringEngine
 from shared.years import framework_for
 
 

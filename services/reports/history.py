@@ -16,11 +16,8 @@ from datetime import time as dtime
 from typing import Any
 
 from shared.periods import PROVINCE_TZ, Period
-from shared.rules.model import RuleSet
-from shared.scoring.engine import ScoringEngine
-from shared.scoring.evaluate import INDEX
-from shared.scoring.results import UnitScore
-from shared.scoring.store import MetricStore
+from shared.rules import INDEX, RuleSet
+from shared.scoring import MetricStore, ScoringEngine, UnitScore
 
 CACHE_SECONDS = 600.0  # a past day changes only by late data; one pass over a year of events costs ~1-2 s
 _cache: dict[tuple[str, int, date], tuple[float, ScoringEngine]] = {}

@@ -6,8 +6,8 @@ all) only after it as secondary text.
 
 from __future__ import annotations
 
-from shared.rules.model import Catalog, RuleSet
-from shared.scoring.view import reason_names
+from shared.rules import Catalog, RuleSet
+from shared.scoring import reason_halves
 
 STATUS_VI = {
     "met": "Đạt",
@@ -44,7 +44,5 @@ def unit_name(rules: RuleSet, code: str) -> str:
 
 def reason_vi(reason: str | None, catalog: Catalog) -> str:
     """The Vietnamese half of a reason, with names."""
-    named = reason_names(reason, catalog)
-    if not named:
-        return ""
-    return named.split(" / ", 1)[1] if " / " in named else named
+    halves = reason_halves(reason, catalog)
+    return halves[0] if halves else ""

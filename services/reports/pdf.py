@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace
 
 from services.reports.labels import FREQUENCY_VI, status_vi
 from services.reports.quarterly import QuarterlyReport, fmt_date, fmt_index, fmt_num, fmt_value
+from shared.errors import Unavailable
 
 FAMILY = "Report"
 HEAD = FontFace(emphasis="BOLD", fill_color=(221, 231, 243))
@@ -28,8 +29,8 @@ TONE = {
 }
 
 
-class FontMissing(RuntimeError):
-    """No TrueType font with Vietnamese letters could be found."""
+class FontMissing(Unavailable):
+    """No TrueType font with Vietnamese letters could be found (503; `vi` and `en` say what to install)."""
 
 
 def font_files() -> tuple[Path, Path]:
@@ -57,8 +58,8 @@ def font_files() -> tuple[Path, Path]:
         if regular.is_file():
             return regular, bold if bold.is_file() else regular
     raise FontMissing(
-        "không tìm thấy phông chữ tiếng Việt cho PDF (cài gói font-roboto hoặc fonts-dejavu-core) / "
-        "no TrueType font with Vietnamese letters for the PDF (install font-roboto or fonts-dejavu-core)"
+        "no TrueType font with Vietnamese letters for the PDF (install font-roboto or fonts-dejavu-core)",
+        "không tìm thấy phông chữ tiếng Việt cho PDF (cài gói font-roboto hoặc fonts-dejavu-core)",
     )
 
 

@@ -13,13 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from services.reports.labels import LEVEL_VI, department_name, reason_vi
+from services.reports.labels import LEVEL_VI, department_name
 from shared.periods import Period, year_fraction
-from shared.rules.alert_model import GoalAtRisk
-from shared.rules.model import RuleSet
-from shared.scoring.engine import ScoringEngine
-from shared.scoring.evaluate import INDEX
-from shared.scoring.view import gaps, score_tree
+from shared.rules import INDEX, GoalAtRisk, RuleSet
+from shared.scoring import ScoringEngine, gaps, score_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +222,7 @@ def build_quarterly(
                     trajectory=traj.get("status"),
                     previous_value=_f(p_i.get("value")),
                     previous_score=_f(p_i.get("score")),
-                    reason=reason_vi(i["reason"], rules.catalog) if i["status"] == "no_data" else "",
+                    reason=(i["reason_vi"] or "") if i["status"] == "no_data" else "",
                     official=i["official"],
                 )
             )

@@ -147,7 +147,7 @@ async def quarterly_report(
             try:
                 return quarterly_pdf(report)
             except FontMissing as exc:
-                raise fail(503, str(exc).split(" / ")[0], str(exc).split(" / ")[-1]) from exc
+                raise fail(503, exc.vi, exc.en) from exc
         from services.reports.xlsx import quarterly_xlsx
 
         return quarterly_xlsx(report)

@@ -11,8 +11,8 @@ from typing import Any
 
 from services.reports.labels import LEVEL_VI, department_name
 from shared.periods import Period
-from shared.rules.model import RuleSet
-from shared.scoring.engine import ScoringEngine
+from shared.rules import RuleSet
+from shared.scoring import ScoringEngine
 
 
 def light(status: str | None, score: float | None) -> str:

@@ -24,9 +24,8 @@ from typing import Literal
 from services.simulate import profile as P
 from services.simulate.rhythm import DAY, ICT, weekly_means
 from shared.periods import Period
-from shared.rules.formulas import Reads
-from shared.rules.model import RuleSet, ShareOfUnits
-from shared.scoring.engine import MetricEvent, ScoringEngine
+from shared.rules import Reads, RuleSet, ShareOfUnits
+from shared.scoring import MetricEvent, ScoringEngine
 from shared.years import framework_for
 
 BASELINE_DTI = P.BASELINE_DTI

@@ -22,10 +22,9 @@ from services.simulate.model import BASELINE_DTI, ProvinceModel, default_framewo
 from services.simulate.rhythm import DAY, ICT, first_working_morning
 from services.simulate.runner import Pace, Runner, read_items, show_progress, sources_in, summary
 from services.simulate.sender import Sender, Stats
-from shared import clock
+from shared import bilingual, clock
 from shared.events import years_covered
-from shared.rules.loader import load_ruleset, resolve_manifest
-from shared.rules.model import RuleSet
+from shared.rules import RuleSet, load_ruleset, resolve_manifest
 
 DEFAULT_RATE = 100.0
 
@@ -78,8 +77,11 @@ def resolve_keys(
     missing = sorted(needed - keys.keys())
     if missing and data_dir is None:
         raise SimulationError(
-            f"no key for source(s) {', '.join(missing)}: give --key SOURCE=KEY, --keys-file FILE, or --data-dir "
-            "of the running instance to create them / thiếu khóa cho nguồn"
+            bilingual.join(
+                f"thiếu khóa cho nguồn {', '.join(missing)}",
+                f"no key for source(s) {', '.join(missing)}: give --key SOURCE=KEY, --keys-file FILE, or --data-dir "
+                "of the running instance to create them",
+            )
         )
     created: list[str] = []
     if missing and data_dir is not None:
@@ -226,7 +228,13 @@ async def play(
         signals += 1
         runner.stop.set()
         if signals == 1 and sender is not None and (sender.in_flight or sender.stats.retrying):
-            console.print("stopping: finishing what is under way (again to stop now) / đang dừng", highlight=False)
+            console.print(
+                bilingual.join(
+                    "đang dừng: hoàn tất phần đang gửi (nhấn lần nữa để dừng ngay)",
+                    "stopping: finishing what is under way (again to stop now)",
+                ),
+                highlight=False,
+            )
         if signals > 1 and sender is not None:
             sender.aborted = True
 

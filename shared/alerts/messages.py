@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlencode
 
+from shared import bilingual
 from shared.periods import PROVINCE_TZ
 from shared.rules.alert_model import Kind, Severity
 from shared.rules.codes import INDEX
@@ -198,6 +199,11 @@ def _resolved_body(r: Reading) -> tuple[str, str]:
     return f"đã trở lại bình thường, hiện đạt {v_vi}.", f"back to normal, now {v_en}."
 
 
+def _summary(vi: str, en: str) -> dict[str, str]:
+    """The one-line summary joined (Alertmanager, e-mail, webhooks) and its halves apart (the web page)."""
+    return {"summary": bilingual.join(vi, en), "summary_vi": vi, "summary_en": en}
+
+
 def render_annotations(r: Reading, severity: Severity, resolved: bool, rules_version: str) -> dict[str, str]:
     """summary (one line each language), description (a paragraph each), and the figures on their own."""
     head_vi, head_en = _head(r)
@@ -207,8 +213,10 @@ def render_annotations(r: Reading, severity: Severity, resolved: bool, rules_ver
     owner_vi = f"Đơn vị phụ trách: {r.owner_name}."
     owner_en = f"Owner: {r.owner_name_en or r.owner_name}."
     out = {
-        "summary": f"[{tag_vi}] {_KIND_VI[r.kind]}: {r.name} — {r.org_unit_name} / "
-        f"[{tag_en}] {_KIND_EN[r.kind]}: {r.name_en or r.name} — {r.org_unit_name}",
+        **_summary(
+            f"[{tag_vi}] {_KIND_VI[r.kind]}: {r.name} — {r.org_unit_name}",
+            f"[{tag_en}] {_KIND_EN[r.kind]}: {r.name_en or r.name} — {r.org_unit_name}",
+        ),
         "description": f"[{tag_vi}] {head_vi}: {body_vi} {owner_vi} Chi tiết: {r.link}\n\n"
         f"[{tag_en}] {head_en}: {body_en} {owner_en} Details: {r.link}",
         "link": r.link,
@@ -239,9 +247,9 @@ def notification_text(
     severe first), at most DIGEST_FIRING firing and DIGEST_RESOLVED resolved, the rest counted with a link
     to the page that lists them all."""
     nf, nr = len(lines_firing), len(lines_resolved)
-    subject = (
-        f"[DTI] {receiver_name}: {nf} cảnh báo, {nr} đã khắc phục / "
-        f"{receiver_name_en or receiver_name}: {nf} firing, {nr} resolved"
+    subject = "[DTI] " + bilingual.join(
+        f"{receiver_name}: {nf} cảnh báo, {nr} đã khắc phục",
+        f"{receiver_name_en or receiver_name}: {nf} firing, {nr} resolved",
     )
     parts: list[str] = []
     for title, lines, cap in (
@@ -254,7 +262,8 @@ def notification_text(
         parts.extend(f"- {line}" for line in lines[:cap])
         if len(lines) > cap:
             more = len(lines) - cap
-            parts.append(f"- … và {more} cảnh báo khác / and {more} more: {page or 'xem trang / see the page'}")
+            where = page or bilingual.join("xem trang", "see the page")
+            parts.append(f"- … {bilingual.join(f'và {more} cảnh báo khác', f'and {more} more')}: {where}")
         parts.append("")
     return subject, "\n".join(parts).rstrip("\n")
 
@@ -340,7 +349,7 @@ def render_group(
             body_en.append(f"- … and {len(shown) - MEMBERS_SHOWN} more")
     fws = ", ".join(frameworks)
     return {
-        "summary": f"[{tag_vi}] {head_vi} / [{tag_en}] {head_en}",
+        **_summary(f"[{tag_vi}] {head_vi}", f"[{tag_en}] {head_en}"),
         "description": "\n".join(
             [f"[{tag_vi}] {head_vi} (bộ chỉ số {fws}):", *body_vi, f"Chi tiết: {link}", ""]
             + [f"[{tag_en}] {head_en} (framework {fws}):", *body_en, f"Details: {link}"]
@@ -377,7 +386,7 @@ def render_source(
         vi = f"{name} không gửi số liệu {since_vi} (quá {silence[0]})."
         en = f"{name_en} has sent no data {since_en} (more than {silence[1]})."
     return {
-        "summary": f"[{tag_vi}] {vi} / [{tag_en}] {en}",
+        **_summary(f"[{tag_vi}] {vi}", f"[{tag_en}] {en}"),
         "description": f"[{tag_vi}] {vi} Đơn vị vận hành: {owner_name}. Chi tiết: {link}\n\n"
         f"[{tag_en}] {en} Run by: {owner_name_en}. Details: {link}",
         "link": link,

@@ -78,7 +78,9 @@ _PARAM_KEYS: dict[str, set[str]] = {
     "goal_at_risk": {"baseline", "tolerance", "min_coverage"},
 }
 # annotations the core writes on every alert (see shared/alerts/messages.py); a rule may add others
-CORE_ANNOTATIONS = frozenset({"summary", "description", "link", "value", "target", "gap", "owner", "rules_version"})
+CORE_ANNOTATIONS = frozenset(
+    {"summary", "summary_vi", "summary_en", "description", "link", "value", "target", "gap", "owner", "rules_version"}
+)
 
 
 class _Ctx:

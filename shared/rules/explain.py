@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared import bilingual
 from shared.rules.model import Curve, Formula, Framework, Indicator, RuleSet
 from shared.rules.quantities import fmt_value as fmt_value
 from shared.scoring.targets import target_for
@@ -28,7 +29,7 @@ def explain_indicator(rs: RuleSet, fw: Framework, ind: Indicator) -> str:
     ]
     for m in dict.fromkeys(ind.formula.metrics):
         metric = cat.metrics[m]
-        lines.append(f"      {m}: {metric.name} / {metric.name_en} [{metric.type}, {metric.unit}]")
+        lines.append(f"      {m}: {bilingual.join(metric.name, metric.name_en)} [{metric.type}, {metric.unit}]")
     lines += [
         f"  Đơn vị / unit: {ind.unit}; chiều / direction: "
         + (
@@ -41,8 +42,8 @@ def explain_indicator(rs: RuleSet, fw: Framework, ind: Indicator) -> str:
         f"  Đơn vị chủ trì / owner: {ind.owner}" + (f" — {owner.name} ({owner.name_en})" if owner else ""),
         f"  Báo cáo / reporting: {ind.reporting.frequency}"
         + (
-            f", {ind.reporting.deadline_days} days after the period / ngày sau kỳ"
-            if ind.reporting.deadline_days
+            ", " + bilingual.join(f"{days} ngày sau kỳ", f"{days} days after the period")
+            if (days := ind.reporting.deadline_days)
             else ""
         ),
         "  Chính thức / official: "

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from typing import Any
 
+from shared import bilingual
 from shared.periods import Period
 from shared.rules.codes import INDEX
 from shared.rules.model import Catalog, Framework, RuleSet
@@ -23,26 +24,34 @@ def _r(x: float | None, nd: int = 6) -> float | None:
 _METRIC_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")
 
 
-def reason_names(reason: str | None, catalog: Catalog) -> str | None:
-    """A score reason ("no data for X / chưa có số liệu X") with each metric code X replaced by the metric's
-    name in quotes: officials read names, not codes. The English half gets the English name."""
+# shared/scoring/evaluate.py still writes this reason English first ("no target for level … / chưa có chỉ tiêu");
+# read it the other way round until that file joins it with shared.bilingual (then this never matches)
+_EN_FIRST = "no target for level "
+
+
+def reason_halves(reason: str | None, catalog: Catalog | None) -> tuple[str, str] | None:
+    """(Vietnamese, English) of a score reason ("chưa có số liệu X / no data for X"), with each metric code X
+    replaced by the metric's name in quotes when `catalog` is given: officials read names, not codes. The
+    English half gets the English name. None when there is no reason."""
     if not reason:
-        return reason
+        return None
+    vi, en = bilingual.split(reason)
+    if vi.startswith(_EN_FIRST):
+        vi, en = en, vi
+    if catalog is None:
+        return vi, en
     metrics = catalog.metrics
 
-    def sub(text: str, en: bool) -> str:
+    def sub(text: str, english: bool) -> str:
         def one(m: re.Match[str]) -> str:
             met = metrics.get(m.group(0))
             if met is None:
                 return m.group(0)
-            return f"“{met.name_en if en and met.name_en else met.name}”"
+            return f"“{met.name_en if english and met.name_en else met.name}”"
 
         return _METRIC_CODE.sub(one, text)
 
-    if " / " in reason:
-        en, vi = reason.split(" / ", 1)
-        return f"{sub(en, True)} / {sub(vi, False)}"
-    return sub(reason, False)
+    return sub(vi, False), sub(en, True)
 
 
 def _owner(catalog: Catalog | None, code: str | None) -> dict[str, str | None]:
@@ -79,6 +88,7 @@ def indicator_view(
     if expected is not None:
         status = trajectory_status(r.value, expected, ind.tolerance, ind.direction) if r.value is not None else None
         trajectory = {"expected": _r(expected), "as_of": when.isoformat(), "status": status}
+    reason = reason_halves(r.reason, catalog)
     return {
         "code": code,
         "name": ind.name,
@@ -95,7 +105,10 @@ def indicator_view(
         "points": ind.points,
         "earned": _r(r.earned),
         "status": r.status,
-        "reason": r.reason if catalog is None else reason_names(r.reason, catalog),
+        # the reason joined (Vietnamese / English) and its halves apart, so a client shows one without splitting
+        "reason": bilingual.join(*reason) if reason else None,
+        "reason_vi": reason[0] if reason else None,
+        "reason_en": reason[1] if reason else None,
         "trajectory": trajectory,
         "reporting": {"frequency": ind.reporting.frequency, "deadline_days": ind.reporting.deadline_days},
     }

@@ -388,12 +388,18 @@ def test_language_toggle(browser: WebDriver, server: DtiServer, fed: dict[str, A
     a1 = next(i for m in tree["main_indicators"] for i in m["indicators"] if i["code"] == "A1")
     assert "Chỉ số chuyển đổi số" in browser.find_element(By.TAG_NAME, "h1").text
     assert a1["name"] in browser.find_element(By.CSS_SELECTOR, "tr[data-indicator='A1']").text
+    # why an indicator has no value: the half of the page's language, from the API's reason_vi / reason_en
+    unset = next(i for m in tree["main_indicators"] for i in m["indicators"] if i["status"] == "no_data")
+    reason_css = f"[data-framework='{fw}'] tr[data-indicator='{unset['code']}'] .reason"
+    assert unset["reason"] == f"{unset['reason_vi']} / {unset['reason_en']}"
+    assert shown_one(browser, reason_css)["text"] == unset["reason_vi"]
 
     click(browser, browser.find_element(By.ID, "lang-en"))
     wait_for(browser, lambda: browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     assert "Digital Transformation Index" in browser.find_element(By.TAG_NAME, "h1").text
     assert browser.find_element(By.ID, "lang-en").get_attribute("aria-pressed") == "true"
     wait_for(browser, lambda: a1["name_en"] in browser.find_element(By.CSS_SELECTOR, "tr[data-indicator='A1']").text)
+    assert shown_one(browser, reason_css)["text"] == unset["reason_en"]
     dti = browser.find_element(By.CSS_SELECTOR, "[data-field='dti']")
     if tree["index"]["value"] is not None:
         assert dti.text == f"{tree['index']['value']:.4f}"  # English decimal point
@@ -436,6 +442,11 @@ def test_alert_appears_after_events_breach_a_target(browser: WebDriver, server: 
         if a["labels"].get("org_unit") == "P.T7" and a["labels"].get("indicator") == "A2"
     ]
     assert api_alerts and api_alerts[0]["status"] == "firing"
+    # the summary in the page's language only, from the annotations' summary_vi (not a split of summary)
+    ann = api_alerts[0]["annotations"]
+    assert ann["summary"] == f"{ann['summary_vi']} / {ann['summary_en']}"
+    listed = [a["text"] for a in shown(browser, "#alerts li.alert") if ann["summary_vi"] in a["text"]]
+    assert listed and ann["summary_en"] not in listed[0]
 
 
 def test_screenshots_desktop_and_phone(browser: WebDriver, server: DtiServer, fed: dict[str, Any]) -> None:

@@ -7,16 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.alerts.state import AlertBook, Matcher
-from shared.errors import Conflict, DTIError, Invalid, NotFound, Unavailable, bilingual
+from shared.errors import Conflict, DTIError, Invalid, NotFound, Unavailable
 from shared.rules.problems import RulesInvalid
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
-
-
-def test_bilingual_puts_vietnamese_first_and_says_a_shared_text_once() -> None:
-    assert bilingual("không tìm thấy", "not found") == "không tìm thấy / not found"
-    assert bilingual("DTI", "DTI") == "DTI"
-    assert bilingual("", "only English") == "only English"
 
 
 def test_statuses_and_built_in_bases() -> None:

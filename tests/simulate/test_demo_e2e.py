@@ -86,7 +86,7 @@ def test_demo_starts_simulates_and_stops_cleanly(sig: signal.Signals) -> None:
         seen.append(lines.get())
     out = "".join(seen)
     assert "Traceback" not in out, out
-    assert "stopped / đã dừng" in out
+    assert "đã dừng / stopped" in out
     assert re.search(r"^events: sent [\d,]+, accepted [\d,]+", out, re.M), out
     assert not data_dir.exists()  # the temporary data dir is removed
     with pytest.raises(httpx.ConnectError):  # and the server is gone

@@ -24,9 +24,8 @@ from shared import clock
 from shared.crosswalk import abolished, unit_in_force
 from shared.events import FieldError, years_covered
 from shared.periods import parse_period
-from shared.rules.codes import resolve_code
-from shared.rules.model import Latest, RuleSet
-from shared.scoring.semantics import observation_at
+from shared.rules import Latest, RuleSet, resolve_code
+from shared.scoring import observation_at
 
 router = APIRouter(tags=["ingest"])
 

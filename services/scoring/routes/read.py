@@ -12,9 +12,8 @@ from services.common.errors import fail
 from shared.clock import today
 from shared.events import FieldError
 from shared.periods import Period, parse_period
-from shared.rules.codes import INDEX
-from shared.rules.model import RuleSet
-from shared.scoring.view import covers, gaps, score_tree
+from shared.rules import INDEX, RuleSet
+from shared.scoring import covers, gaps, score_tree
 from shared.years import default_year, framework_for, open_years
 
 router = APIRouter(tags=["scores"])

@@ -914,7 +914,7 @@
               nm(i),
               " ",
               h("span", { class: "code" }, i.code),
-              i.status === "no_data" && i.reason ? h("span", { class: "reason" }, reasonText(i.reason)) : null
+              i.status === "no_data" && i.reason ? h("span", { class: "reason" }, reasonText(i)) : null
             ),
             h("td", { "data-label": labels.value, class: "value-cell" }, valueCell(i)),
             h("td", { "data-label": labels.target }, fmtValue(i.target, i.unit)),
@@ -944,11 +944,9 @@
     );
   }
 
-  /** The API writes reasons as "english / tiếng Việt": show the half in the page's language. */
-  function reasonText(reason) {
-    const parts = String(reason).split(" / ");
-    if (parts.length !== 2) return reason;
-    return state.lang === "vi" ? parts[1] : parts[0];
+  /** The API gives a reason's halves apart (reason_vi, reason_en): show the one of the page's language. */
+  function reasonText(i) {
+    return (state.lang === "en" ? i.reason_en : i.reason_vi) || i.reason;
   }
 
   function chartWidth() {
@@ -1120,12 +1118,6 @@
 
   const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 
-  function alertHalf(text) {
-    // DTI Monitor's texts are "Vietnamese / English": show the half of the language chosen
-    const both = (text || "").split(" / ");
-    return both.length === 2 ? both[state.lang === "en" ? 1 : 0] : text || "";
-  }
-
   function alertCounts(counts) {
     const sev = Object.entries(counts.by_severity || {}).sort((a, b) => (SEVERITY_ORDER[a[0]] ?? 9) - (SEVERITY_ORDER[b[0]] ?? 9));
     const dep = Object.entries(counts.by_department || {}).sort((a, b) => b[1] - a[1]);
@@ -1165,7 +1157,7 @@
           const labels = a.labels || {};
           const ann = a.annotations || {};
           const sev = a.severity || labels.severity || "info";
-          const summary = (en ? ann.summary_en : ann.summary_vi) || alertHalf(ann.summary) || "";
+          const summary = (en ? ann.summary_en : ann.summary_vi) || ann.summary || ""; // both halves for an alert raised before they were apart
           const members = a.members || [];
           const facts = [];
           if (members.length || a.members_total) facts.push(h("span", { class: "fact" }, t("alertUnits", { n: ann.units || a.members_total })));

@@ -32,7 +32,7 @@ class Curve:
         raise NotImplementedError
 
     def describe(self, unit: str) -> str:
-        """What it does, in English and Vietnamese ("… / …"), for `dti rules explain` and the API."""
+        """What it does, in Vietnamese and English (shared.bilingual.join), for `dti rules explain`."""
         raise NotImplementedError
 
     def check_targets(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from shared import bilingual
 from shared.rules.curves.base import Curve, Direction, clamp, curve_kind
 from shared.rules.fields import as_quantity, check_keys, req
 from shared.rules.problems import Problems
@@ -41,7 +42,11 @@ class Linear(Curve):
         return clamp((value - self.floor) / span if higher else (self.floor - value) / span)
 
     def describe(self, unit: str) -> str:
-        return f"linear from {fmt_value(self.floor, unit)} (score 0) to the target (score 1) / tuyến tính"
+        floor = fmt_value(self.floor, unit)
+        return bilingual.join(
+            f"tuyến tính từ {floor} (0 điểm) đến chỉ tiêu (1 điểm)",
+            f"linear from {floor} (score 0) to the target (score 1)",
+        )
 
     def check_targets(
         self, node: Node, targets: list[float], direction: Direction, percent: bool, problems: Problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from shared import bilingual
 from shared.rules.curves.base import Curve, Direction, curve_kind
 from shared.rules.fields import as_number, as_quantity, check_keys, expect_list, req
 from shared.rules.problems import Problems
@@ -85,4 +86,4 @@ class Piecewise(Curve):
 
     def describe(self, unit: str) -> str:
         pts = ", ".join(f"{fmt_value(x, unit)} → {s:g}" for x, s in self.points)
-        return f"piecewise linear through / tuyến tính từng đoạn qua: {pts}"
+        return f"{bilingual.join('tuyến tính từng đoạn qua', 'piecewise linear through')}: {pts}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from shared import bilingual
 from shared.rules.curves.base import Curve, Direction, clamp, curve_kind
 from shared.rules.fields import check_keys
 from shared.rules.problems import Problems
@@ -27,4 +28,4 @@ class RatioToTarget(Curve):
         return 1.0 if value <= target else clamp(target / value)
 
     def describe(self, unit: str) -> str:
-        return "value ÷ target, capped at 1 / tỷ lệ so với chỉ tiêu"
+        return bilingual.join("tỷ lệ so với chỉ tiêu", "value ÷ target, capped at 1")

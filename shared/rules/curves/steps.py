@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from shared import bilingual
 from shared.rules.curves.base import Curve, Direction, curve_kind
 from shared.rules.fields import as_number, as_quantity, check_keys, expect_list, expect_map, req
 from shared.rules.problems import Problems
@@ -77,7 +78,7 @@ class Steps(Curve):
     def describe(self, unit: str) -> str:
         word = "≤" if self.upper_bounds else "≥"
         bands = ", ".join(f"{word} {fmt_value(b, unit)} → {s:g}" for b, s in self.bands)
-        return f"steps / bậc thang: {bands}"
+        return f"{bilingual.join('bậc thang', 'steps')}: {bands}"
 
 
 def _bands_in_order(bands: list[tuple[float, float, Node]], upper: bool, percent: bool, p: Problems) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from shared import bilingual
 from shared.rules.curves.base import Curve, Direction, curve_kind
 from shared.rules.fields import check_keys
 from shared.rules.problems import Problems
@@ -26,4 +27,4 @@ class YesNo(Curve):
         return 1.0 if yes == (direction == "higher") else 0.0
 
     def describe(self, unit: str) -> str:
-        return "yes/no / có-không"
+        return bilingual.join("có-không", "yes/no")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
+from shared import bilingual
 from shared.rules.parse_context import ParseContext
 from shared.rules.source import Node
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     Finish = Callable[[float | None, str | None, int], IndicatorResult]
     Evaluator = Callable[[MetricStore, int, int, int, ShareCounts], IndicatorResult]
 
-Value = tuple[float | None, str | None]  # the value, or None and why (English / Vietnamese)
+Value = tuple[float | None, str | None]  # the value, or None and why (shared.bilingual.join: Vietnamese, English)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ class Reads:
 
 
 def no_data(metric: str) -> str:
-    return f"no data for {metric} / chưa có số liệu {metric}"
+    return bilingual.join(f"chưa có số liệu {metric}", f"no data for {metric}")
 
 
 class Formula:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from shared import bilingual
 from shared.rules.fields import as_choice, as_number, check_keys, expect_map, req
 from shared.rules.formulas.base import Formula, Reads, Value, formula_kind, no_data
 from shared.rules.parse_context import ParseContext
@@ -49,7 +50,7 @@ class PerCapita(Formula):
         u = tree.units[unit]
         base = u.population if self.per == "population" else u.households
         if not base:
-            return None, f"{u.code} has no {self.per} in the org-unit file / thiếu số dân hoặc số hộ"
+            return None, bilingual.join("thiếu số dân hoặc số hộ", f"{u.code} has no {self.per} in the org-unit file")
         return v / base * self.scale, None
 
     def notation(self) -> str:

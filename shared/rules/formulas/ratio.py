@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from shared import bilingual
 from shared.rules.fields import check_keys, expect_map, req
 from shared.rules.formulas.base import Formula, Reads, Value, formula_kind, no_data
 from shared.rules.parse_context import ParseContext
@@ -54,7 +55,7 @@ class Ratio(Formula):
         if den is None:
             return None, no_data(self.denominator)
         if den == 0:
-            return None, f"{self.denominator} is zero / mẫu số bằng 0"
+            return None, bilingual.join("mẫu số bằng 0", f"{self.denominator} is zero")
         num = store.value(self.numerator, unit, year, quarter)
         if num is None:
             if store.metrics[self.numerator].type == "gauge":
@@ -65,7 +66,7 @@ class Ratio(Formula):
     def compile(self, code: str, tree: OrgTree, finish: Finish) -> Evaluator:
         num_m, den_m, scale = self.numerator, self.denominator, self.scale
         no_den = no_data(den_m)
-        zero_den = f"{den_m} is zero / mẫu số bằng 0"
+        zero_den = bilingual.join("mẫu số bằng 0", f"{den_m} is zero")
         no_num = no_data(num_m)
 
         def ratio(store: MetricStore, unit: int, year: int, quarter: int, share: ShareCounts) -> IndicatorResult:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from shared import bilingual
 from shared.rules.fields import as_choice, as_number, check_keys, expect_map, req
 from shared.rules.formulas.base import Formula, Reads, Value, formula_kind
 from shared.rules.parse_context import ParseContext
@@ -66,10 +67,10 @@ class ShareOfUnits(Formula):
     ) -> Value:
         total = tree.descendants_at_level.get((unit, self.level), 0)
         if total == 0:
-            return None, f"no {self.level} units below / không có đơn vị cấp {self.level}"
+            return None, bilingual.join(f"không có đơn vị cấp {self.level}", f"no {self.level} units below")
         meet, with_data = share(self, code, unit, year, quarter)
         if with_data == 0:
-            return None, f"no {self.level} unit has reported {self.metric} / chưa đơn vị nào báo cáo"
+            return None, bilingual.join("chưa đơn vị nào báo cáo", f"no {self.level} unit has reported {self.metric}")
         return meet / total * self.scale, None
 
     def notation(self) -> str:

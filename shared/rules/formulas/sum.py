@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from shared import bilingual
 from shared.rules.fields import expect_list
 from shared.rules.formulas.base import Formula, Reads, Value, formula_kind
 from shared.rules.parse_context import ParseContext
@@ -42,7 +43,7 @@ class Sum(Formula):
     ) -> Value:
         vals = [v for m in self.terms if (v := store.value(m, unit, year, quarter)) is not None]
         if not vals:
-            return None, "no data for any term / chưa có số liệu"
+            return None, bilingual.join("chưa có số liệu", "no data for any term")
         return sum(vals) * self.scale, None
 
     def notation(self) -> str:

@@ -78,7 +78,7 @@ def test_lower_is_better_scores_fall_with_the_value(rules_dir: Path) -> None:
 def test_it_explains_itself() -> None:
     curve = Piecewise(((0.2, 0.0), (0.5, 0.6), (0.8, 1.0)))
     assert describe_curve(curve, "percent") == (
-        "piecewise linear through / tuyến tính từng đoạn qua: 20% → 0, 50% → 0.6, 80% → 1"
+        "tuyến tính từng đoạn qua / piecewise linear through: 20% → 0, 50% → 0.6, 80% → 1"
     )
 
 
