@@ -10,11 +10,12 @@ the same store with the same functions.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from shared.periods import Period
 from shared.rules.model import RuleSet, ShareOfUnits
@@ -25,7 +26,7 @@ from shared.scoring.evaluate import (
     evaluate_planned_composite,
     evaluate_planned_main,
 )
-from shared.scoring.results import UnitScore
+from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
 from shared.scoring.semantics import bucket
 from shared.scoring.store import MetricStore, OwnEntry
 
@@ -34,6 +35,76 @@ RawUpdate = tuple[str, int, int, int, float, float, int]  # metric, unit, year, 
 OwnUpdate = tuple[str, int, int, int, float, int, float, int]
 _U = TypeVar("_U", RawUpdate, OwnUpdate)
 _NAN = float("nan")
+
+
+# the plain slots of UnitScore's result dictionaries, which `_LazyScore` reads and writes behind its properties
+_INDICATORS: Any = UnitScore.__dict__["indicators"]
+_MAINS: Any = UnitScore.__dict__["mains"]
+_COMPOSITES: Any = UnitScore.__dict__["composites"]
+# references to a kept unit score when only the engine holds it: its row, `results`, the loop's name and
+# `sys.getrefcount`'s argument (see `ScoringEngine._detach`)
+_ONLY_THE_ENGINE = 4
+
+
+class _LazyScore(UnitScore):
+    """A bottom-level unit's kept scores, brought up to date when they are read.
+
+    Nothing the engine computes reads a unit's results (a district's indicators read the store, not its
+    communes' results), so an event at a commune only evaluates the indicators it makes dirty, compares their
+    values with the kept ones in a flat array (`ScoringEngine._value_row`) and, when one moved, marks the
+    score stale. Its indicators, main indicators and composites are recomputed from the store, whole, when
+    something reads them (the same functions as a full recomputation: the same results). With 10,000 units
+    the communes' result objects are cold in the caches; replacing them on every event, and dropping the old
+    ones, was most of the growth of an event's cost with the number of units.
+    """
+
+    __slots__ = ("_engine", "_stale")
+    _engine: ScoringEngine | None
+    _stale: bool
+
+    @property
+    def indicators(self) -> dict[str, IndicatorResult]:
+        if self._stale:
+            self._refresh()
+        d: dict[str, IndicatorResult] = _INDICATORS.__get__(self)
+        return d
+
+    @indicators.setter
+    def indicators(self, value: dict[str, IndicatorResult]) -> None:
+        _INDICATORS.__set__(self, value)
+
+    @property
+    def mains(self) -> dict[str, CompositeResult]:
+        if self._stale:
+            self._refresh()
+        d: dict[str, CompositeResult] = _MAINS.__get__(self)
+        return d
+
+    @mains.setter
+    def mains(self, value: dict[str, CompositeResult]) -> None:
+        _MAINS.__set__(self, value)
+
+    @property
+    def composites(self) -> dict[str, CompositeResult]:
+        if self._stale:
+            self._refresh()
+        d: dict[str, CompositeResult] = _COMPOSITES.__get__(self)
+        return d
+
+    @composites.setter
+    def composites(self, value: dict[str, CompositeResult]) -> None:
+        _COMPOSITES.__set__(self, value)
+
+    def _refresh(self) -> None:
+        """Recompute the results from the store, into the same dictionaries (whoever holds them sees the
+        change, as with the results the engine updates in place)."""
+        engine = self._engine
+        assert engine is not None, "a stale score outlived its engine"  # `_detach` refreshes those held elsewhere
+        fresh = engine._fresh_score(self.framework, self.unit, self.year)
+        self._stale = False
+        _INDICATORS.__get__(self).update(fresh.indicators)
+        _MAINS.__get__(self).update(fresh.mains)
+        _COMPOSITES.__get__(self).update(fresh.composites)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +150,10 @@ class ScoringEngine:
             self._level_count[u.level] = self._pos[u.index] + 1
         self._earned: dict[tuple[str, int, str], array[float]] = {}
         self._values: dict[tuple[str, int, str], array[float]] = {}
+        # the bottom level's units keep their scores in `_LazyScore`s; the reason of each of their indicator
+        # results without a value, laid out as `_value_row` (the result is then a function of that reason)
+        self._lazy_level = self.tree.levels[-1] if self.tree.levels else None
+        self._reasons: dict[tuple[str, int, str], list[str | None]] = {}
         self._share_levels: dict[str, set[str]] = {}
         for cf in self.compiled.values():
             for metric, inds in cf.share_deps.items():
@@ -222,7 +297,9 @@ class ScoringEngine:
                             dirty.setdefault((cf.fw.code, a, year), set()).add(ind.code)
 
         changed: list[UnitScore] = []
+        lazy_level = self._lazy_level
         for a, year in touched:
+            lazy = levels[a] == lazy_level
             for cf in compiled:
                 code = cf.fw.code
                 row = self._row(code, year)
@@ -234,7 +311,9 @@ class ScoringEngine:
                     changed.append(current)
                     continue
                 pending = dirty.get((code, a, year))
-                if pending and self._update_indicators(cf, current, pending):
+                if pending and (
+                    self._update_lazy(cf, current, pending) if lazy else self._update_indicators(cf, current, pending)
+                ):
                     changed.append(current)
         return changed
 
@@ -260,6 +339,14 @@ class ScoringEngine:
         if a is None:
             width = len(cf.level_plan(level).indicators)
             a = self._values[key] = array("d", [_NAN]) * (self._level_count.get(level, 0) * width)
+        return a
+
+    def _reason_row(self, cf: CompiledFramework, year: int, level: str) -> list[str | None]:
+        key = (cf.fw.code, year, level)
+        a = self._reasons.get(key)
+        if a is None:
+            width = len(cf.level_plan(level).indicators)
+            a = self._reasons[key] = [None] * (self._level_count.get(level, 0) * width)
         return a
 
     def _row(self, framework: str, year: int) -> list[UnitScore | None]:
@@ -320,6 +407,55 @@ class ScoringEngine:
                     changed.add(cp.code)
         return True
 
+    def _update_lazy(self, cf: CompiledFramework, us: UnitScore, codes: set[str]) -> bool:
+        """`_update_indicators` for a bottom-level unit (a `_LazyScore`): evaluates the dirty indicators and,
+        if a result moved, marks the score stale instead of replacing result objects (see `_LazyScore`)."""
+        assert isinstance(us, _LazyScore)
+        level = self._lazy_level
+        assert level is not None
+        plan = cf.level_plan(level)
+        evaluators = plan.evaluators
+        read = self._readers[cf.fw.code]
+        store, unit, year = self.store, us.unit, us.year
+        values = self._value_row(cf, year, level)
+        base = self._pos[unit] * len(plan.indicators)
+        slot = plan.slot
+        moved = False
+        for c in codes:
+            new = evaluators[c](store, unit, year, 4, read)
+            i = base + slot[c]
+            v = new.value
+            if v is not None:
+                if v == values[i]:  # the same value: the same result (NaN, no value, equals nothing)
+                    continue
+                values[i] = v
+            else:
+                reasons = self._reason_row(cf, year, level)
+                if values[i] != values[i] and new.reason == reasons[i]:  # no value before either, same reason
+                    continue
+                values[i] = _NAN
+                reasons[i] = new.reason
+            moved = True
+        if moved:
+            us._stale = True
+        return moved
+
+    def _fresh_score(self, framework: str, unit: int, year: int) -> UnitScore:
+        """A kept unit score computed whole from the store as it is (for `_LazyScore`)."""
+        return self._score_unit(self.compiled[framework], unit, year, 4, self._readers[framework])
+
+    def _detach(self) -> None:
+        """Before the kept scores are replaced (a full recomputation, a rules swap, a restore): a stale
+        `_LazyScore` that someone else still holds is brought up to date now, from the state it belongs to,
+        and every one stops following the engine, as a replaced plain score stops changing. One only the
+        engine holds is dropped with its row without being computed."""
+        for row in self._rows.values():
+            for us in row:
+                if isinstance(us, _LazyScore) and us._engine is not None:
+                    if us._stale and sys.getrefcount(us) > _ONLY_THE_ENGINE:
+                        us._refresh()
+                    us._engine = None
+
     def _share_reader(self, framework: str) -> ShareCounts:
         """Share-of-units counts kept up to date by `apply` (year to date, for the materialised scores)."""
 
@@ -332,10 +468,12 @@ class ScoringEngine:
     # ------------------------------------------------------------------ full path
     def rescore_all(self) -> None:
         """Recompute every materialised score from the store (after a rules reload or a restore)."""
+        self._detach()
         self.results.clear()
         self._rows.clear()
         self._earned.clear()
         self._values.clear()
+        self._reasons.clear()
         self._share.clear()
         units = self.tree.units
         years = self.store.years()
@@ -380,15 +518,27 @@ class ScoringEngine:
         plan = cf.level_plan(level)
         store = self.store
         inds = {code: ev(store, unit, year, quarter, share) for code, ev in plan.indicators}
+        lazy = materialise and level == self._lazy_level
         if materialise:
             earned = self._earned_row(cf, year, level)
             values = self._value_row(cf, year, level)
             base = self._pos[unit] * len(plan.indicators)
             for i, r in enumerate(inds.values()):
                 earned[base + i] = _NAN if r.earned is None else r.earned
-                values[base + i] = _NAN if r.value is None else r.value
+                if r.value is None:
+                    values[base + i] = _NAN
+                    if lazy:
+                        self._reason_row(cf, year, level)[base + i] = r.reason
+                else:
+                    values[base + i] = r.value
         mains = {m.code: m.static or evaluate_planned_main(fw, m, inds) for m in plan.mains}
-        us = UnitScore(fw.code, unit, year, quarter, inds, mains, {})
+        us: UnitScore
+        if lazy:
+            us = _LazyScore(fw.code, unit, year, quarter, inds, mains, {})
+            us._engine = self
+            us._stale = False
+        else:
+            us = UnitScore(fw.code, unit, year, quarter, inds, mains, {})
         self._score_composites(cf, us, level)
         return us
 
@@ -430,6 +580,7 @@ class ScoringEngine:
     # ------------------------------------------------------------------ rules and state
     def swap_rules(self, rules: RuleSet) -> int:
         """Score the same data under new rules; returns how many stored entries no longer fit them."""
+        self._detach()
         store, skipped = self.store.rebuilt_for(rules.org_tree, rules.catalog.metrics)
         self.rules = rules
         self.tree = rules.org_tree
@@ -440,6 +591,7 @@ class ScoringEngine:
         return skipped
 
     def restore(self, entries: Iterable[OwnEntry], seq: int) -> int:
+        self._detach()
         store = MetricStore(self.tree, self.rules.catalog.metrics)
         skipped = store.load(list(entries))
         self.store = store

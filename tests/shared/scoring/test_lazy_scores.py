@@ -1,0 +1,73 @@
+"""The bottom level's kept scores are computed when read (`shared.scoring.engine._LazyScore`): what a reader
+sees is what a full recomputation gives, and a score someone holds across a recomputation, a rules swap or a
+restore keeps the results of the moment it was replaced, as a plain kept score does."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from shared.periods import PROVINCE_TZ, Period
+from shared.rules.model import RuleSet
+from shared.scoring.engine import MetricEvent, ScoringEngine
+from shared.scoring.results import UnitScore
+from tests.shared.scoring.test_incremental_matches_full import assert_same_scores
+
+WHEN = datetime(2025, 5, 2, 9, tzinfo=PROVINCE_TZ)
+C1 = "P.D1.C1"
+
+
+def _copy(us: UnitScore) -> UnitScore:
+    return UnitScore(
+        us.framework, us.unit, us.year, us.quarter, dict(us.indicators), dict(us.mains), dict(us.composites)
+    )
+
+
+def _rebuilt(engine: ScoringEngine, rules: RuleSet) -> ScoringEngine:
+    fresh = ScoringEngine(rules)
+    fresh.restore(engine.store.own_entries(), engine.seq)
+    return fresh
+
+
+def _ev(metric: str, value: float, unit: str = C1) -> MetricEvent:
+    return MetricEvent(metric, unit, value, WHEN)
+
+
+def test_a_commune_read_after_events_is_what_a_full_recomputation_gives(mini_rules: RuleSet) -> None:
+    engine = ScoringEngine(mini_rules)
+    changed = engine.apply(_ev("tthc.records_total", 4))
+    held = next(us for us in changed if us.unit == mini_rules.org_tree.by_code[C1])
+    engine.apply(_ev("tthc.records_online", 1))  # stale now: nothing has read it since
+    engine.apply(_ev("tthc.records_online", 2))
+    expected = _rebuilt(engine, mini_rules)
+    key = ("mini", held.unit, 2025)
+    assert held == expected.results[key]  # compared by value, whatever the class
+    assert_same_scores(engine.results, expected.results)
+    assert engine.score("mini", C1, Period(2025, 4, True)) == expected.score("mini", C1, Period(2025, 4, True))
+
+
+def test_an_unchanged_value_reports_nothing(mini_rules: RuleSet) -> None:
+    engine = ScoringEngine(mini_rules)
+    engine.apply(_ev("infra.network", 1))
+    assert engine.apply(_ev("infra.network", 1)) == []  # the same gauge level again: no score moved
+
+
+def test_a_held_score_keeps_the_results_of_the_moment_it_was_replaced(mini_rules: RuleSet) -> None:
+    for replace_scores in (
+        lambda e: e.rescore_all(),
+        lambda e: e.swap_rules(replace(mini_rules, version="reloaded")),
+        lambda e: e.restore(list(e.store.own_entries()), e.seq),
+    ):
+        engine = ScoringEngine(mini_rules)
+        changed = engine.apply(_ev("tthc.records_total", 4))
+        held = next(us for us in changed if us.unit == mini_rules.org_tree.by_code[C1])
+        engine.apply(_ev("tthc.records_online", 3))  # held is stale, and not read yet
+        then = _copy(_rebuilt(engine, mini_rules).results[("mini", held.unit, 2025)])
+        replace_scores(engine)
+        engine.apply(_ev("tthc.records_online", 1))
+        engine.apply(_ev("tthc.records_total", 10))
+        assert held == then
+        now = engine.results[("mini", held.unit, 2025)]
+        assert now is not held
+        assert now == _rebuilt(engine, mini_rules).results[("mini", held.unit, 2025)]
+        assert now != then
