@@ -312,7 +312,9 @@ class ScoringEngine:
                     continue
                 pending = dirty.get((code, a, year))
                 if pending and (
-                    self._update_lazy(cf, current, pending) if lazy else self._update_indicators(cf, current, pending)
+                    self._update_lazy(cf, current, pending, a, year)
+                    if lazy
+                    else self._update_indicators(cf, current, pending, a, year)
                 ):
                     changed.append(current)
         return changed
@@ -355,16 +357,19 @@ class ScoringEngine:
             row = self._rows[(framework, year)] = [None] * len(self.tree.units)
         return row
 
-    def _update_indicators(self, cf: CompiledFramework, us: UnitScore, codes: set[str]) -> bool:
+    def _update_indicators(self, cf: CompiledFramework, us: UnitScore, codes: set[str], unit: int, year: int) -> bool:
+        """Recompute the dirty indicators `codes` of a kept unit score (`us`, of `unit` in `year`: passed in
+        rather than read from `us`, whose int objects are cold in the caches with many units), then the main
+        indicators and composites above the ones that changed; returns whether any result changed."""
         fw = cf.fw
-        level = self._level[us.unit]
+        level = self._level[unit]
         read = self._readers[fw.code]
         inds = us.indicators
         changed: set[str] = set()  # indicators, then main indicators and composites, that changed
         mains: set[str] = set()
         plan = cf.level_plan(level)
         evaluators = plan.evaluators
-        store, unit, year = self.store, us.unit, us.year
+        store = self.store
         earned = self._earned_row(cf, year, level)
         values = self._value_row(cf, year, level)
         base = self._pos[unit] * len(plan.indicators)
@@ -407,7 +412,7 @@ class ScoringEngine:
                     changed.add(cp.code)
         return True
 
-    def _update_lazy(self, cf: CompiledFramework, us: UnitScore, codes: set[str]) -> bool:
+    def _update_lazy(self, cf: CompiledFramework, us: UnitScore, codes: set[str], unit: int, year: int) -> bool:
         """`_update_indicators` for a bottom-level unit (a `_LazyScore`): evaluates the dirty indicators and,
         if a result moved, marks the score stale instead of replacing result objects (see `_LazyScore`)."""
         assert isinstance(us, _LazyScore)
@@ -416,7 +421,7 @@ class ScoringEngine:
         plan = cf.level_plan(level)
         evaluators = plan.evaluators
         read = self._readers[cf.fw.code]
-        store, unit, year = self.store, us.unit, us.year
+        store = self.store
         values = self._value_row(cf, year, level)
         base = self._pos[unit] * len(plan.indicators)
         slot = plan.slot
