@@ -47,24 +47,28 @@ _ONLY_THE_ENGINE = 4
 
 
 class _LazyScore(UnitScore):
-    """A bottom-level unit's kept scores, brought up to date when they are read.
+    """The kept scores of a unit below the root (a district, a commune), brought up to date when read.
 
     Nothing the engine computes reads a unit's results (a district's indicators read the store, not its
-    communes' results), so an event at a commune only evaluates the indicators it makes dirty, compares their
+    communes' results), so an event only evaluates the indicators it makes dirty at the unit, compares their
     values with the kept ones in a flat array (`ScoringEngine._value_row`) and, when one moved, marks the
     score stale. Its indicators, main indicators and composites are recomputed from the store, whole, when
     something reads them (the same functions as a full recomputation: the same results). With 10,000 units
-    the communes' result objects are cold in the caches; replacing them on every event, and dropping the old
-    ones, was most of the growth of an event's cost with the number of units.
+    the communes' and districts' result objects are cold in the caches; replacing them on every event, and
+    dropping the old ones, was most of the growth of an event's cost with the number of units. The root keeps
+    plain scores updated in place: one unit, hot at any size, and the score read most often.
     """
 
-    __slots__ = ("_engine", "_stale")
+    __slots__ = ("_engine", "_flags")
     _engine: ScoringEngine | None
-    _stale: bool
+    # the engine's stale flags of the units' scores in this framework and year, by unit (None once detached):
+    # kept apart from the object, so that marking a score stale does not write to it (cold in the caches)
+    _flags: bytearray | None
 
     @property
     def indicators(self) -> dict[str, IndicatorResult]:
-        if self._stale:
+        f = self._flags
+        if f is not None and f[self.unit]:
             self._refresh()
         d: dict[str, IndicatorResult] = _INDICATORS.__get__(self)
         return d
@@ -75,7 +79,8 @@ class _LazyScore(UnitScore):
 
     @property
     def mains(self) -> dict[str, CompositeResult]:
-        if self._stale:
+        f = self._flags
+        if f is not None and f[self.unit]:
             self._refresh()
         d: dict[str, CompositeResult] = _MAINS.__get__(self)
         return d
@@ -86,7 +91,8 @@ class _LazyScore(UnitScore):
 
     @property
     def composites(self) -> dict[str, CompositeResult]:
-        if self._stale:
+        f = self._flags
+        if f is not None and f[self.unit]:
             self._refresh()
         d: dict[str, CompositeResult] = _COMPOSITES.__get__(self)
         return d
@@ -101,7 +107,8 @@ class _LazyScore(UnitScore):
         engine = self._engine
         assert engine is not None, "a stale score outlived its engine"  # `_detach` refreshes those held elsewhere
         fresh = engine._fresh_score(self.framework, self.unit, self.year)
-        self._stale = False
+        assert self._flags is not None
+        self._flags[self.unit] = 0
         _INDICATORS.__get__(self).update(fresh.indicators)
         _MAINS.__get__(self).update(fresh.mains)
         _COMPOSITES.__get__(self).update(fresh.composites)
@@ -129,6 +136,7 @@ class ScoringEngine:
         # the same unit scores by (framework, year), in a list indexed by unit: the incremental path finds a
         # unit's scores there without probing (and missing the cache on) a dictionary of every unit's keys
         self._rows: dict[tuple[str, int], list[UnitScore | None]] = {}
+        self._stale: dict[tuple[str, int], bytearray] = {}  # see `_stale_row`
         # (framework, share indicator, year) -> unit -> [meeting, with data] over its descendants at the level
         self._share: dict[tuple[str, str, int], dict[int, list[int]]] = {}
         self.rescore_all()
@@ -150,9 +158,9 @@ class ScoringEngine:
             self._level_count[u.level] = self._pos[u.index] + 1
         self._earned: dict[tuple[str, int, str], array[float]] = {}
         self._values: dict[tuple[str, int, str], array[float]] = {}
-        # the bottom level's units keep their scores in `_LazyScore`s; the reason of each of their indicator
+        # the units below the root keep their scores in `_LazyScore`s; the reason of each of their indicator
         # results without a value, laid out as `_value_row` (the result is then a function of that reason)
-        self._lazy_level = self.tree.levels[-1] if self.tree.levels else None
+        self._lazy_levels = frozenset(self.tree.levels[1:])
         self._reasons: dict[tuple[str, int, str], list[str | None]] = {}
         self._share_levels: dict[str, set[str]] = {}
         for cf in self.compiled.values():
@@ -297,9 +305,9 @@ class ScoringEngine:
                             dirty.setdefault((cf.fw.code, a, year), set()).add(ind.code)
 
         changed: list[UnitScore] = []
-        lazy_level = self._lazy_level
+        lazy_levels = self._lazy_levels
         for a, year in touched:
-            lazy = levels[a] == lazy_level
+            lazy = levels[a] in lazy_levels
             for cf in compiled:
                 code = cf.fw.code
                 row = self._row(code, year)
@@ -350,6 +358,13 @@ class ScoringEngine:
             width = len(cf.level_plan(level).indicators)
             a = self._reasons[key] = [None] * (self._level_count.get(level, 0) * width)
         return a
+
+    def _stale_row(self, framework: str, year: int) -> bytearray:
+        """Which kept `_LazyScore`s of a framework and year are stale, by unit."""
+        flags = self._stale.get((framework, year))
+        if flags is None:
+            flags = self._stale[(framework, year)] = bytearray(len(self.tree.units))
+        return flags
 
     def _row(self, framework: str, year: int) -> list[UnitScore | None]:
         row = self._rows.get((framework, year))
@@ -413,11 +428,10 @@ class ScoringEngine:
         return True
 
     def _update_lazy(self, cf: CompiledFramework, us: UnitScore, codes: set[str], unit: int, year: int) -> bool:
-        """`_update_indicators` for a bottom-level unit (a `_LazyScore`): evaluates the dirty indicators and,
+        """`_update_indicators` for a unit below the root (a `_LazyScore`): evaluates the dirty indicators and,
         if a result moved, marks the score stale instead of replacing result objects (see `_LazyScore`)."""
         assert isinstance(us, _LazyScore)
-        level = self._lazy_level
-        assert level is not None
+        level = self._level[unit]
         plan = cf.level_plan(level)
         evaluators = plan.evaluators
         read = self._readers[cf.fw.code]
@@ -442,7 +456,7 @@ class ScoringEngine:
                 reasons[i] = new.reason
             moved = True
         if moved:
-            us._stale = True
+            self._stale_row(cf.fw.code, year)[unit] = 1
         return moved
 
     def _fresh_score(self, framework: str, unit: int, year: int) -> UnitScore:
@@ -456,9 +470,10 @@ class ScoringEngine:
         engine holds is dropped with its row without being computed."""
         for row in self._rows.values():
             for us in row:
-                if isinstance(us, _LazyScore) and us._engine is not None:
-                    if us._stale and sys.getrefcount(us) > _ONLY_THE_ENGINE:
+                if isinstance(us, _LazyScore) and us._flags is not None:
+                    if us._flags[us.unit] and sys.getrefcount(us) > _ONLY_THE_ENGINE:
                         us._refresh()
+                    us._flags = None
                     us._engine = None
 
     def _share_reader(self, framework: str) -> ShareCounts:
@@ -476,6 +491,7 @@ class ScoringEngine:
         self._detach()
         self.results.clear()
         self._rows.clear()
+        self._stale.clear()
         self._earned.clear()
         self._values.clear()
         self._reasons.clear()
@@ -523,7 +539,7 @@ class ScoringEngine:
         plan = cf.level_plan(level)
         store = self.store
         inds = {code: ev(store, unit, year, quarter, share) for code, ev in plan.indicators}
-        lazy = materialise and level == self._lazy_level
+        lazy = materialise and level in self._lazy_levels
         if materialise:
             earned = self._earned_row(cf, year, level)
             values = self._value_row(cf, year, level)
@@ -541,7 +557,8 @@ class ScoringEngine:
         if lazy:
             us = _LazyScore(fw.code, unit, year, quarter, inds, mains, {})
             us._engine = self
-            us._stale = False
+            us._flags = self._stale_row(fw.code, year)
+            us._flags[unit] = 0
         else:
             us = UnitScore(fw.code, unit, year, quarter, inds, mains, {})
         self._score_composites(cf, us, level)

@@ -1,11 +1,13 @@
-"""The bottom level's kept scores are computed when read (`shared.scoring.engine._LazyScore`): what a reader
-sees is what a full recomputation gives, and a score someone holds across a recomputation, a rules swap or a
-restore keeps the results of the moment it was replaced, as a plain kept score does."""
+"""The kept scores of the units below the root are computed when read (`shared.scoring.engine._LazyScore`):
+what a reader sees is what a full recomputation gives, and a score someone holds across a recomputation, a
+rules swap or a restore keeps the results of the moment it was replaced, as a plain kept score does."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+
+import pytest
 
 from shared.periods import PROVINCE_TZ, Period
 from shared.rules.model import RuleSet
@@ -52,7 +54,9 @@ def test_an_unchanged_value_reports_nothing(mini_rules: RuleSet) -> None:
     assert engine.apply(_ev("infra.network", 1)) == []  # the same gauge level again: no score moved
 
 
-def test_a_held_score_keeps_the_results_of_the_moment_it_was_replaced(mini_rules: RuleSet) -> None:
+@pytest.mark.parametrize("unit", [C1, "P.D1"])
+def test_a_held_score_keeps_the_results_of_the_moment_it_was_replaced(mini_rules: RuleSet, unit: str) -> None:
+    index = mini_rules.org_tree.by_code[unit]
     for replace_scores in (
         lambda e: e.rescore_all(),
         lambda e: e.swap_rules(replace(mini_rules, version="reloaded")),
@@ -60,14 +64,14 @@ def test_a_held_score_keeps_the_results_of_the_moment_it_was_replaced(mini_rules
     ):
         engine = ScoringEngine(mini_rules)
         changed = engine.apply(_ev("tthc.records_total", 4))
-        held = next(us for us in changed if us.unit == mini_rules.org_tree.by_code[C1])
+        held = next(us for us in changed if us.unit == index)
         engine.apply(_ev("tthc.records_online", 3))  # held is stale, and not read yet
-        then = _copy(_rebuilt(engine, mini_rules).results[("mini", held.unit, 2025)])
+        then = _copy(_rebuilt(engine, mini_rules).results[("mini", index, 2025)])
         replace_scores(engine)
         engine.apply(_ev("tthc.records_online", 1))
         engine.apply(_ev("tthc.records_total", 10))
         assert held == then
-        now = engine.results[("mini", held.unit, 2025)]
+        now = engine.results[("mini", index, 2025)]
         assert now is not held
-        assert now == _rebuilt(engine, mini_rules).results[("mini", held.unit, 2025)]
+        assert now == _rebuilt(engine, mini_rules).results[("mini", index, 2025)]
         assert now != then
