@@ -11,6 +11,7 @@ the same store with the same functions.
 from __future__ import annotations
 
 import sys
+import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from shared.periods import Period
 from shared.rules.model import RuleSet, ShareOfUnits
 from shared.scoring.evaluate import (
     CompiledFramework,
+    LevelPlan,
     ShareCounts,
     evaluate_main_from_row,
     evaluate_planned_composite,
@@ -104,14 +106,49 @@ class _LazyScore(UnitScore):
     def _refresh(self) -> None:
         """Recompute the results from the store, into the same dictionaries (whoever holds them sees the
         change, as with the results the engine updates in place)."""
-        engine = self._engine
-        assert engine is not None, "a stale score outlived its engine"  # `_detach` refreshes those held elsewhere
-        fresh = engine._fresh_score(self.framework, self.unit, self.year)
-        assert self._flags is not None
-        self._flags[self.unit] = 0
-        _INDICATORS.__get__(self).update(fresh.indicators)
-        _MAINS.__get__(self).update(fresh.mains)
-        _COMPOSITES.__get__(self).update(fresh.composites)
+        engine, flags = self._engine, self._flags
+        if engine is None or flags is None:  # detached meanwhile (`_detach`), which brought it up to date
+            return
+        # cleared before computing: a read in a thread of its own (the HTTP routes) that the scorer interleaves
+        # with leaves the score marked stale if the scorer moves it meanwhile, and the next read recomputes it
+        with engine._refreshing:
+            flags[self.unit] = 0
+            try:
+                engine._refresh_lazy(self)
+            except BaseException:
+                flags[self.unit] = 1
+                raise
+
+
+def _update_above(
+    cf: CompiledFramework,
+    plan: LevelPlan,
+    inds: dict[str, IndicatorResult],
+    kept_mains: dict[str, CompositeResult],
+    comps: dict[str, CompositeResult],
+    changed: set[str],
+    mains: set[str],
+    earned: array[float],
+    base: int,
+) -> None:
+    """After indicators of a kept unit score changed (`changed`, codes), recompute the main indicators whose
+    points moved (`mains`) from the unit's row of earned points, then the composites above whatever changed,
+    storing the results that differ from the kept ones."""
+    fw = cf.fw
+    main_plans = plan.main_by_code
+    for m in mains:
+        result = evaluate_main_from_row(fw, main_plans[m], earned, base)
+        if result != kept_mains.get(m):  # an unchanged main indicator leaves its composites as they are
+            kept_mains[m] = result
+            changed.add(m)
+    # a composite none of whose parts changed keeps its result (a function of those parts alone); results
+    # equal to the kept ones are not stored (dropping an old result touches it: cold with many units)
+    for cp in plan.composites:
+        if cp.static is None and any(code in changed for code, _w, _src in cp.parts):
+            result = evaluate_planned_composite(cp, fw, inds, kept_mains, comps)
+            if result != comps.get(cp.key):
+                comps[cp.key] = result
+                changed.add(cp.code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +174,7 @@ class ScoringEngine:
         # unit's scores there without probing (and missing the cache on) a dictionary of every unit's keys
         self._rows: dict[tuple[str, int], list[UnitScore | None]] = {}
         self._stale: dict[tuple[str, int], bytearray] = {}  # see `_stale_row`
+        self._refreshing = threading.Lock()  # one `_LazyScore._refresh` at a time (reads run in threads)
         # (framework, share indicator, year) -> unit -> [meeting, with data] over its descendants at the level
         self._share: dict[tuple[str, str, int], dict[int, list[int]]] = {}
         self.rescore_all()
@@ -158,6 +196,7 @@ class ScoringEngine:
             self._level_count[u.level] = self._pos[u.index] + 1
         self._earned: dict[tuple[str, int, str], array[float]] = {}
         self._values: dict[tuple[str, int, str], array[float]] = {}
+        self._shown: dict[tuple[str, int, str], array[float]] = {}
         # the units below the root keep their scores in `_LazyScore`s; the reason of each of their indicator
         # results without a value, laid out as `_value_row` (the result is then a function of that reason)
         self._lazy_levels = frozenset(self.tree.levels[1:])
@@ -338,17 +377,22 @@ class ScoringEngine:
             a = self._earned[key] = array("d", [_NAN]) * (self._level_count.get(level, 0) * width)
         return a
 
-    def _value_row(self, cf: CompiledFramework, year: int, level: str) -> array[float]:
+    def _value_row(self, cf: CompiledFramework, year: int, level: str, shown: bool = False) -> array[float]:
         """The materialised indicator results' values, laid out as `_earned_row` (NaN: no value). For one
         indicator at one unit, level and year a result is a function of its value when it has one (the
         target, score, status follow from it), so equal values mean equal results: the incremental path
         compares a new result with the kept one here, without reading the kept result object (cold in the
-        caches when there are many units)."""
+        caches when there are many units).
+
+        For a `_LazyScore`, the values of its latest results (`_update_lazy` keeps them on every event); with
+        `shown`, those of the results it holds, as last brought up to date when read (`_refresh_lazy`): where
+        the two differ, a read has something to recompute, found without reading the held result objects."""
+        rows = self._shown if shown else self._values
         key = (cf.fw.code, year, level)
-        a = self._values.get(key)
+        a = rows.get(key)
         if a is None:
             width = len(cf.level_plan(level).indicators)
-            a = self._values[key] = array("d", [_NAN]) * (self._level_count.get(level, 0) * width)
+            a = rows[key] = array("d", [_NAN]) * (self._level_count.get(level, 0) * width)
         return a
 
     def _reason_row(self, cf: CompiledFramework, year: int, level: str) -> list[str | None]:
@@ -376,9 +420,8 @@ class ScoringEngine:
         """Recompute the dirty indicators `codes` of a kept unit score (`us`, of `unit` in `year`: passed in
         rather than read from `us`, whose int objects are cold in the caches with many units), then the main
         indicators and composites above the ones that changed; returns whether any result changed."""
-        fw = cf.fw
         level = self._level[unit]
-        read = self._readers[fw.code]
+        read = self._readers[cf.fw.code]
         inds = us.indicators
         changed: set[str] = set()  # indicators, then main indicators and composites, that changed
         mains: set[str] = set()
@@ -409,22 +452,7 @@ class ScoringEngine:
                 mains.add(cf.mains_of[c].code)
         if not changed:
             return False
-        main_plans = plan.main_by_code
-        kept_mains = us.mains
-        for m in mains:
-            result = evaluate_main_from_row(fw, main_plans[m], earned, base)
-            if result != kept_mains.get(m):  # an unchanged main indicator leaves its composites as they are
-                kept_mains[m] = result
-                changed.add(m)
-        # a composite none of whose parts changed keeps its result (a function of those parts alone); results
-        # equal to the kept ones are not stored (dropping an old result touches it: cold with many units)
-        comps = us.composites
-        for cp in plan.composites:
-            if cp.static is None and any(code in changed for code, _w, _src in cp.parts):
-                result = evaluate_planned_composite(cp, fw, inds, us.mains, comps)
-                if result != comps.get(cp.key):
-                    comps[cp.key] = result
-                    changed.add(cp.code)
+        _update_above(cf, plan, inds, us.mains, us.composites, changed, mains, earned, base)
         return True
 
     def _update_lazy(self, cf: CompiledFramework, us: UnitScore, codes: set[str], unit: int, year: int) -> bool:
@@ -459,9 +487,45 @@ class ScoringEngine:
             self._stale_row(cf.fw.code, year)[unit] = 1
         return moved
 
-    def _fresh_score(self, framework: str, unit: int, year: int) -> UnitScore:
-        """A kept unit score computed whole from the store as it is (for `_LazyScore`)."""
-        return self._score_unit(self.compiled[framework], unit, year, 4, self._readers[framework])
+    def _refresh_lazy(self, us: _LazyScore) -> None:
+        """Bring a stale `_LazyScore` up to date, as `_update_indicators` would have done event by event, once:
+        the indicators whose latest value (`_value_row`, kept by `_update_lazy`) differs from the kept result's
+        are evaluated again, then the main indicators and composites above those that changed. The kept
+        dictionaries are updated in place, as the root's are on every event."""
+        cf = self.compiled[us.framework]
+        unit, year = us.unit, us.year
+        level = self._level[unit]
+        plan = cf.level_plan(level)
+        read = self._readers[cf.fw.code]
+        inds: dict[str, IndicatorResult] = _INDICATORS.__get__(us)
+        earned = self._earned_row(cf, year, level)
+        values = self._value_row(cf, year, level)
+        shown = self._value_row(cf, year, level, shown=True)
+        base = self._pos[unit] * len(plan.indicators)
+        store = self.store
+        changed: set[str] = set()
+        mains: set[str] = set()
+        for k, (c, evaluate) in enumerate(plan.indicators):
+            i = base + k
+            v, was_v = values[i], shown[i]
+            if v == was_v:
+                continue  # the same value: the same result
+            if v != v and was_v != was_v:  # neither has a value: the same result if for the same reason
+                if inds[c].reason == self._reason_row(cf, year, level)[i]:
+                    continue
+            new = evaluate(store, unit, year, 4, read)
+            shown[i] = _NAN if new.value is None else new.value
+            if new == inds[c]:
+                continue
+            inds[c] = new
+            e = _NAN if new.earned is None else new.earned
+            was = earned[i]
+            earned[i] = e
+            changed.add(c)
+            if e != was and (e == e or was == was):
+                mains.add(cf.mains_of[c].code)
+        if changed:
+            _update_above(cf, plan, inds, _MAINS.__get__(us), _COMPOSITES.__get__(us), changed, mains, earned, base)
 
     def _detach(self) -> None:
         """Before the kept scores are replaced (a full recomputation, a rules swap, a restore): a stale
@@ -494,6 +558,7 @@ class ScoringEngine:
         self._stale.clear()
         self._earned.clear()
         self._values.clear()
+        self._shown.clear()
         self._reasons.clear()
         self._share.clear()
         units = self.tree.units
@@ -546,12 +611,11 @@ class ScoringEngine:
             base = self._pos[unit] * len(plan.indicators)
             for i, r in enumerate(inds.values()):
                 earned[base + i] = _NAN if r.earned is None else r.earned
-                if r.value is None:
-                    values[base + i] = _NAN
-                    if lazy:
+                values[base + i] = _NAN if r.value is None else r.value
+                if lazy:
+                    self._value_row(cf, year, level, shown=True)[base + i] = values[base + i]
+                    if r.value is None:
                         self._reason_row(cf, year, level)[base + i] = r.reason
-                else:
-                    values[base + i] = r.value
         mains = {m.code: m.static or evaluate_planned_main(fw, m, inds) for m in plan.mains}
         us: UnitScore
         if lazy:
