@@ -144,7 +144,7 @@ def _update_above(
     # a composite none of whose parts changed keeps its result (a function of those parts alone); results
     # equal to the kept ones are not stored (dropping an old result touches it: cold with many units)
     for cp in plan.composites:
-        if cp.static is None and any(code in changed for code, _w, _src in cp.parts):
+        if cp.static is None and not cp.codes.isdisjoint(changed):
             result = evaluate_planned_composite(cp, fw, inds, kept_mains, comps)
             if result != comps.get(cp.key):
                 comps[cp.key] = result
