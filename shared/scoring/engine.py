@@ -104,14 +104,18 @@ class _LazyScore(UnitScore):
         _COMPOSITES.__set__(self, value)
 
     def _refresh(self) -> None:
-        """Recompute the results from the store, into the same dictionaries (whoever holds them sees the
-        change, as with the results the engine updates in place)."""
-        engine, flags = self._engine, self._flags
-        if engine is None or flags is None:  # detached meanwhile (`_detach`), which brought it up to date
+        """Bring the results up to date from the store (`ScoringEngine._refresh_lazy`), in the same dictionaries
+        (whoever holds them sees the change, as with the results the engine updates in place)."""
+        engine = self._engine
+        if engine is None:
             return
-        # cleared before computing: a read in a thread of its own (the HTTP routes) that the scorer interleaves
-        # with leaves the score marked stale if the scorer moves it meanwhile, and the next read recomputes it
         with engine._refreshing:
+            flags = self._flags
+            if flags is None:  # detached meanwhile (`_detach`), which brought it up to date
+                return
+            # cleared before computing: a read in a thread of its own (the HTTP routes) that the scorer
+            # interleaves with leaves the score marked stale if the scorer moves it meanwhile, and the next read
+            # recomputes it
             flags[self.unit] = 0
             try:
                 engine._refresh_lazy(self)
@@ -174,7 +178,8 @@ class ScoringEngine:
         # unit's scores there without probing (and missing the cache on) a dictionary of every unit's keys
         self._rows: dict[tuple[str, int], list[UnitScore | None]] = {}
         self._stale: dict[tuple[str, int], bytearray] = {}  # see `_stale_row`
-        self._refreshing = threading.Lock()  # one `_LazyScore._refresh` at a time (reads run in threads)
+        # one `_LazyScore._refresh` at a time (reads run in threads), none while `_detach` runs
+        self._refreshing = threading.RLock()
         # (framework, share indicator, year) -> unit -> [meeting, with data] over its descendants at the level
         self._share: dict[tuple[str, str, int], dict[int, list[int]]] = {}
         self.rescore_all()
@@ -532,13 +537,14 @@ class ScoringEngine:
         `_LazyScore` that someone else still holds is brought up to date now, from the state it belongs to,
         and every one stops following the engine, as a replaced plain score stops changing. One only the
         engine holds is dropped with its row without being computed."""
-        for row in self._rows.values():
-            for us in row:
-                if isinstance(us, _LazyScore) and us._flags is not None:
-                    if us._flags[us.unit] and sys.getrefcount(us) > _ONLY_THE_ENGINE:
-                        us._refresh()
-                    us._flags = None
-                    us._engine = None
+        with self._refreshing:
+            for row in self._rows.values():
+                for us in row:
+                    if isinstance(us, _LazyScore) and us._flags is not None:
+                        if us._flags[us.unit] and sys.getrefcount(us) > _ONLY_THE_ENGINE:
+                            us._refresh()
+                        us._flags = None
+                        us._engine = None
 
     def _share_reader(self, framework: str) -> ShareCounts:
         """Share-of-units counts kept up to date by `apply` (year to date, for the materialised scores)."""

@@ -8,12 +8,14 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shared.periods import PROVINCE_TZ, Period
 from shared.rules.model import RuleSet
 from shared.scoring.engine import MetricEvent, ScoringEngine
 from shared.scoring.results import UnitScore
-from tests.shared.scoring.test_incremental_matches_full import assert_same_scores
+from tests.shared.scoring.test_incremental_matches_full import assert_same_scores, events
 
 WHEN = datetime(2025, 5, 2, 9, tzinfo=PROVINCE_TZ)
 C1 = "P.D1.C1"
@@ -75,3 +77,26 @@ def test_a_held_score_keeps_the_results_of_the_moment_it_was_replaced(mini_rules
         assert now is not held
         assert now == _rebuilt(engine, mini_rules).results[("mini", index, 2025)]
         assert now != then
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seq=events, reads=st.lists(st.tuples(st.integers(0, 60), st.integers(0, 5)), max_size=12))
+def test_scores_read_between_events_are_what_a_full_recomputation_gives(
+    mini_rules: RuleSet, seq: list[MetricEvent], reads: list[tuple[int, int]]
+) -> None:
+    """Reads at random points bring stale scores up to date by what changed since the last read: every read,
+    and the scores at the end, equal a full recomputation of the store as it is then."""
+    engine = ScoringEngine(mini_rules)
+    units = mini_rules.org_tree.units
+    when = {}
+    for at, unit in reads:
+        when.setdefault(at, []).append(unit)
+    for i, ev in enumerate(seq):
+        engine.apply(ev, seq=i + 1)
+        for unit in when.get(i, ()):
+            expected = _rebuilt(engine, mini_rules)
+            for year in {k[2] for k in engine.results}:
+                key = ("mini", units[unit].index, year)
+                if key in engine.results:
+                    assert_same_scores({key: engine.results[key]}, {key: expected.results[key]})
+    assert_same_scores(engine.results, _rebuilt(engine, mini_rules).results)
