@@ -618,27 +618,24 @@ class ScoringEngine:
             for i, r in enumerate(inds.values()):
                 earned[base + i] = _NAN if r.earned is None else r.earned
                 values[base + i] = _NAN if r.value is None else r.value
-                if lazy:
-                    self._value_row(cf, year, level, shown=True)[base + i] = values[base + i]
+            if lazy:
+                shown = self._value_row(cf, year, level, shown=True)
+                reasons = self._reason_row(cf, year, level)
+                for i, r in enumerate(inds.values()):
+                    shown[base + i] = values[base + i]
                     if r.value is None:
-                        self._reason_row(cf, year, level)[base + i] = r.reason
+                        reasons[base + i] = r.reason
         mains = {m.code: m.static or evaluate_planned_main(fw, m, inds) for m in plan.mains}
-        us: UnitScore
-        if lazy:
-            us = _LazyScore(fw.code, unit, year, quarter, inds, mains, {})
-            us._engine = self
-            us._flags = self._stale_row(fw.code, year)
-            us._flags[unit] = 0
-        else:
-            us = UnitScore(fw.code, unit, year, quarter, inds, mains, {})
-        self._score_composites(cf, us, level)
+        comps: dict[str, CompositeResult] = {}
+        for cp in plan.composites:
+            comps[cp.key] = evaluate_planned_composite(cp, fw, inds, mains, comps)
+        if not lazy:
+            return UnitScore(fw.code, unit, year, quarter, inds, mains, comps)
+        us = _LazyScore(fw.code, unit, year, quarter, inds, mains, comps)
+        us._engine = self
+        us._flags = self._stale_row(fw.code, year)
+        us._flags[unit] = 0
         return us
-
-    def _score_composites(self, cf: CompiledFramework, us: UnitScore, level: str) -> None:
-        fw = cf.fw
-        inds, mains, comps = us.indicators, us.mains, us.composites
-        for plan in cf.level_plan(level).composites:
-            comps[plan.key] = evaluate_planned_composite(plan, fw, inds, mains, comps)
 
     # ------------------------------------------------------------------ reads
     def score(self, framework: str, org_unit: str, period: Period) -> UnitScore:
