@@ -5,8 +5,10 @@ whatever else the machine does hits both alike.
 Run: .venv/bin/python -m benchmarks.ab_scoring --before COMMIT [--rounds 20] [--block 1000] [--mix level|all]
 
 Prints, per implementation: CPU µs per event with `apply` at 10 and 10,000 units, the ratio of the two, full
-rescoring of 10,000 units, and the embedded path (`apply_many` in chunks of 1,000 on the province rules, with
-the ingest benchmark's batches and with random events). The older code must work with the current
+rescoring of 10,000 units, the same events with every changed unit score read after each block (what an
+alert round or a Kafka emit round does: scores kept below the root are brought up to date when read, so
+`apply` alone does not show that cost), and the embedded path (`apply_many` in chunks of 1,000 on the province
+rules, with the ingest benchmark's batches and with random events). The older code must work with the current
 `shared.rules` and `shared.periods` (it is imported beside them).
 """
 
@@ -111,6 +113,54 @@ def per_event(impls: dict[str, ModuleType], rounds: int, block: int, mix: str) -
     )
 
 
+def with_reads(impls: dict[str, ModuleType], rounds: int, block: int, mix: str) -> None:
+    """`apply` one event at a time, then a copy of every unit score the block changed (as the alert rounds
+    copy them): the cost of reading included, for the worst cadence (every changed score read after each
+    block; with 10,000 units most of a block's events are at units no other event of the block touched)."""
+    from services.alerts.runtime import copy_score
+    from services.common.gc_tuning import tune_for_long_lived_state
+
+    sizes = (10, 10_000)
+    engines: dict[tuple[str, int], Any] = {}
+    evs: dict[tuple[str, int], list[Any]] = {}
+    for n in sizes:
+        rules = province(n)
+        raw = events(rules, block * (rounds + 1), seed=11, mix=mix)
+        for name, mod in impls.items():
+            engines[(name, n)] = _seeded(mod, rules)
+            evs[(name, n)] = [mod.MetricEvent(e.metric, e.org_unit, e.value, e.occurred_at) for e in raw]
+    tune_for_long_lived_state()
+    res: dict[tuple[str, int], list[tuple[float, float, int]]] = {k: [] for k in engines}
+    keys = list(engines)
+    for r in range(rounds + 1):
+        for k in keys if r % 2 == 0 else keys[::-1]:
+            engine, chunk = engines[k], evs[k][block * r : block * (r + 1)]
+            t = time.process_time()
+            changed = {}
+            for ev in chunk:
+                for us in engine.apply(ev):
+                    changed[(us.framework, us.unit, us.year)] = us
+            applied = time.process_time() - t
+            t = time.process_time()
+            for us in changed.values():
+                copy_score(us)
+            read = time.process_time() - t
+            if r:  # the first block warms up
+                res[k].append((applied / block * 1e6, read / block * 1e6, len(changed)))
+    print(f"apply, then a copy of every changed unit score after each block of {block:,} (CPU µs/event, medians)")
+    for name in impls:
+        parts = []
+        for n in sizes:
+            got = res[(name, n)]
+            a, rd = statistics.median(x[0] for x in got), statistics.median(x[1] for x in got)
+            total = statistics.median(x[0] + x[1] for x in got)
+            changed_units = statistics.median(x[2] for x in got)
+            parts.append(
+                f"{n:,} units: apply {a:.1f} + read {rd:.1f} = {total:.1f} ({changed_units:.0f} scores read a block)"
+            )
+        print(f"  {name:>6}: " + "; ".join(parts))
+
+
 def batched(impls: dict[str, ModuleType], rounds: int) -> None:
     from services.common.gc_tuning import tune_for_long_lived_state
     from shared.periods import PROVINCE_TZ
@@ -161,6 +211,7 @@ def main() -> None:
             "after": importlib.import_module("shared.scoring.engine"),
         }
         per_event(impls, args.rounds, args.block, args.mix)
+        with_reads(impls, max(8, args.rounds // 2), args.block, args.mix)
         batched(impls, max(8, args.rounds // 2))
 
 

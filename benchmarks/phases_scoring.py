@@ -5,8 +5,10 @@ Run: .venv/bin/python -m benchmarks.phases_scoring [--rounds 40] [--block 1000]
 
 Each phase is timed by a wrapper around it (the wrappers add a constant to both sizes, so read the extra at
 10,000 units, not the totals). `update_indicators` contains the indicators, main indicators and composites of
-the units an event touches; what it holds beyond those three is writing the new results into the unit's
-score (and dropping the old ones). `store` is the store write of the unit and its ancestors.
+the root (the units below it keep scores computed when read, `_LazyScore`); what it holds beyond those three
+is writing the new results into the root's score (and dropping the old ones). `update_lazy` is the units below
+the root (their indicators, the comparison with the kept values, marking the score stale). `store` is the store
+write of the unit and its ancestors.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def main() -> None:
                 for c in list(plan.evaluators):
                     plan.evaluators[c] = timed(where, plan.evaluators[c])
         setattr(eng, "_update_indicators", timed("update_indicators (all of it)", eng._update_indicators))  # noqa: B010
+        setattr(eng, "_update_lazy", timed("update_lazy (below the root)", eng._update_lazy))  # noqa: B010
         engines[n] = eng
         evs[n] = events(rules, (args.rounds + 1) * args.block)
     tune_for_long_lived_state()

@@ -41,6 +41,7 @@ class CompositePlan:
     parts: tuple[CompositePart, ...]  # the parts that can count at this level, in the weights' order
     total_weight: float  # their weights' sum, added in the same order
     static: CompositeResult | None  # NOT_APPLICABLE when no part can count at this level
+    codes: frozenset[str] = frozenset()  # the parts' codes (whether one of them changed, in one set operation)
 
 
 # (store, unit, year, quarter, share counts) -> the indicator's result: one indicator at one level
@@ -163,7 +164,16 @@ class CompiledFramework:
                 parts.append((code, w, src))
                 total += w
             key = INDEX if comp is fw.index else comp.code
-            plans.append(CompositePlan(key, comp.code, tuple(parts), total, None if total != 0 else NOT_APPLICABLE))
+            plans.append(
+                CompositePlan(
+                    key,
+                    comp.code,
+                    tuple(parts),
+                    total,
+                    None if total != 0 else NOT_APPLICABLE,
+                    frozenset(code for code, _w, _src in parts),
+                )
+            )
             done[comp.code] = total != 0
         evaluators = tuple((ind.code, compile_indicator(self, ind, level)) for ind in self.by_level.get(level, ()))
         return LevelPlan(evaluators, dict(evaluators), position, tuple(mains), {m.code: m for m in mains}, tuple(plans))

@@ -34,7 +34,7 @@ class CompositeResult:
     earned: float = 0.0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class UnitScore:
     framework: str
     unit: int
@@ -47,3 +47,20 @@ class UnitScore:
     @property
     def index(self) -> CompositeResult:
         return self.composites[INDEX]
+
+    def __eq__(self, other: object) -> bool:
+        # by value, whatever the class: the engine keeps some unit scores in a subclass that computes its
+        # results when they are read (`shared.scoring.engine`), equal to a plain UnitScore of the same results
+        if not isinstance(other, UnitScore):
+            return NotImplemented
+        return (
+            self.framework == other.framework
+            and self.unit == other.unit
+            and self.year == other.year
+            and self.quarter == other.quarter
+            and self.indicators == other.indicators
+            and self.mains == other.mains
+            and self.composites == other.composites
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass default was)
