@@ -10,7 +10,8 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared.rules.codes import INDEX as INDEX  # re-exported: services name it from here too
+from shared import bilingual
+from shared.rules.codes import INDEX as INDEX  # re-exported for modules of this package
 from shared.rules.model import (
     Composite,
     Framework,
@@ -24,6 +25,12 @@ from shared.scoring.curves import meets, score
 from shared.scoring.results import CompositeResult, CompositeStatus, IndicatorResult, IndicatorStatus
 from shared.scoring.store import MetricStore
 from shared.scoring.targets import target_for
+
+
+def no_target(level: str, year: int) -> str:
+    """The reason of an indicator scored at a level its rules give no target for."""
+    return bilingual.join(f"chưa có chỉ tiêu cho cấp {level} năm {year}", f"no target for level {level} in {year}")
+
 
 # (unit, year, quarter) -> (units meeting the condition, units with data) for one share indicator
 ShareCounts = Callable[[ShareOfUnits, str, int, int, int], tuple[int, int]]
@@ -214,9 +221,7 @@ def evaluate_indicator(
     if value is None:
         return IndicatorResult(None, target, None, ind.points, None, "no_data", reason)
     if target is None:
-        return IndicatorResult(
-            value, None, None, ind.points, None, "no_data", f"no target for level {level} in {year} / chưa có chỉ tiêu"
-        )
+        return IndicatorResult(value, None, None, ind.points, None, "no_data", no_target(level, year))
     s = score(ind.curve, value, target, ind.direction)
     status: IndicatorStatus = "met" if meets(value, target, ind.direction) else "below_target"
     return IndicatorResult(value, target, s, ind.points, s * ind.points, status)
@@ -251,9 +256,7 @@ def compile_indicator(cf: CompiledFramework, ind: Indicator, level: str) -> Indi
         if value is None:
             return IndicatorResult(None, target, None, points, None, "no_data", reason)
         if target is None:
-            return IndicatorResult(
-                value, None, None, points, None, "no_data", f"no target for level {level} in {year} / chưa có chỉ tiêu"
-            )
+            return IndicatorResult(value, None, None, points, None, "no_data", no_target(level, year))
         if floor is not None and span > 0:
             x = (value - floor) / span if higher else (floor - value) / span
             sc = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x

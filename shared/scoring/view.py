@@ -24,11 +24,6 @@ def _r(x: float | None, nd: int = 6) -> float | None:
 _METRIC_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")
 
 
-# shared/scoring/evaluate.py still writes this reason English first ("no target for level … / chưa có chỉ tiêu");
-# read it the other way round until that file joins it with shared.bilingual (then this never matches)
-_EN_FIRST = "no target for level "
-
-
 def reason_halves(reason: str | None, catalog: Catalog | None) -> tuple[str, str] | None:
     """(Vietnamese, English) of a score reason ("chưa có số liệu X / no data for X"), with each metric code X
     replaced by the metric's name in quotes when `catalog` is given: officials read names, not codes. The
@@ -36,8 +31,6 @@ def reason_halves(reason: str | None, catalog: Catalog | None) -> tuple[str, str
     if not reason:
         return None
     vi, en = bilingual.split(reason)
-    if vi.startswith(_EN_FIRST):
-        vi, en = en, vi
     if catalog is None:
         return vi, en
     metrics = catalog.metrics
