@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import httpx
 
 from benchmarks.figures import Figure, load_figure
 from benchmarks.synthetic import ROOT
-from shared.periods import PROVINCE_TZ
+from shared import clock
 from shared.rules.loader import load_ruleset
 from shared.rules.model import Latest, RuleSet
 
@@ -124,7 +124,7 @@ def batch_body(rules: RuleSet, source: str, n: int) -> bytes:
         rules.catalog.sources[source] & {m for m, x in rules.catalog.metrics.items() if x.type == "counter"}
     )
     units = [u.code for u in rules.org_tree.units]
-    when = (datetime.now(PROVINCE_TZ) - timedelta(days=1)).isoformat()
+    when = (clock.now() - timedelta(days=1)).isoformat()
     events = [
         {
             "event_id": f"b-{os.getpid()}-{next(_ids)}",
@@ -167,7 +167,7 @@ def probe_event(unit: str, metric: str, value: float) -> dict[str, Any]:
         "org_unit": unit,
         "metric": metric,
         "value": value,
-        "occurred_at": datetime.now(PROVINCE_TZ).isoformat(),
+        "occurred_at": clock.now().isoformat(),
     }
 
 

@@ -38,7 +38,12 @@ Only = Annotated[
 
 
 def _run_suite(name: str, quick: bool) -> list[Figure]:
-    """In the child process: the suite's `run(quick)`."""
+    """In the child process: the suite's `run(quick)`, on the province's clock as the parent has it (a spawned
+    interpreter starts on the machine's)."""
+    from shared import clock
+    from shared.settings import get_settings
+
+    clock.shift(get_settings().clock_shift_seconds)
     module = importlib.import_module(f"benchmarks.bench_{name}")
     figures: list[Figure] = module.run(quick)
     return figures
