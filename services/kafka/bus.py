@@ -108,7 +108,9 @@ class Producer:
             bootstrap_servers=brokers(self.settings),
             acks="all",
             enable_idempotence=self.settings.kafka_idempotence,
-            linger_ms=2,
+            # no linger: a request's records are sent at once (aiokafka sends one request per broker at
+            # a time, so under load what is sent meanwhile goes in the next request anyway)
+            linger_ms=0,
             request_timeout_ms=10_000,
             retry_backoff_ms=100,
         )

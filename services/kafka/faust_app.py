@@ -150,7 +150,10 @@ class ScoringFaust:
             topic_partitions=n,
             topic_replication_factor=settings.kafka_replication,
             producer_acks=-1,
-            producer_linger_ms=5,
+            # no linger: a batch's changelog writes are sent at once and the fold waits for their
+            # acknowledgement (aiokafka sends one request per broker at a time; what is sent meanwhile
+            # goes in the next one anyway)
+            producer_linger_ms=0,
             table_standby_replicas=0,
             consumer_auto_offset_reset="earliest",
             consumer_group_instance_id=settings.scoring_instance_id,

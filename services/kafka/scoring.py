@@ -91,7 +91,7 @@ class KafkaScoring:
             bootstrap_servers=brokers(self.settings),
             acks="all",
             enable_idempotence=self.settings.kafka_idempotence,
-            linger_ms=5,
+            linger_ms=0,  # a round's updates are sent together anyway; a linger only delays them
         )
         await with_reconnect(self._producer.start, "producer", (KafkaError, OSError))
         await self.faust.app.start()
