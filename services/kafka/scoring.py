@@ -86,7 +86,8 @@ class KafkaScoring:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        await with_reconnect(lambda: ensure_topics(self.settings), "topics", (KafkaError, OSError))
+        changelogs = self.faust.changelog_specs()  # before the app joins its group (see changelog_specs)
+        await with_reconnect(lambda: ensure_topics(self.settings, changelogs), "topics", (KafkaError, OSError))
         self._producer = AIOKafkaProducer(
             bootstrap_servers=brokers(self.settings),
             acks="all",
