@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -122,8 +122,8 @@ async def _create_topics(bootstrap: str, names: list[str]) -> None:
 
 
 def _producer(bootstrap: str) -> AIOKafkaProducer:
-    # as `dti ingest` sends: acks=all, idempotent, a short linger
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2, enable_idempotence=True)
+    # as `dti ingest` sends: acks=all, idempotent, no linger (services/kafka/bus.py)
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0, enable_idempotence=True)
 
 
 async def produce(bootstrap: str, topic: str, records: list[Record]) -> float:
@@ -265,6 +265,27 @@ class Proc:
         self._log.close()
 
 
+@contextlib.contextmanager
+def _spied(proc: Proc, name: str) -> Iterator[None]:
+    """With `DTI_BENCH_PYSPY=DIR` set, py-spy samples `proc` during the pass into DIR/NAME.txt (collapsed
+    stacks, threads apart, idle left out): where a pass's time goes, on the same run as its figures."""
+    folder = os.environ.get("DTI_BENCH_PYSPY")
+    if not folder:
+        yield
+        return
+    spy = Path(sys.executable).with_name("py-spy")
+    out = Path(folder) / f"{name}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    args = [str(spy), "record", "--nonblocking", "--threads", "--format", "raw", "-o", str(out)]
+    rec = subprocess.Popen([*args, "--pid", str(proc.p.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        rec.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            rec.wait(timeout=20)
+
+
 def _wait_ready(url: str, proc: Proc, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -388,11 +409,72 @@ async def paced_latency(
     return lat, achieved
 
 
+async def _trace_hops(
+    bootstrap: str,
+    unit: str,
+    metric: str,
+    trace: dict[float, dict[str, float]],
+    ready: asyncio.Event,
+    stop: asyncio.Event,
+) -> None:
+    """For `--trace`: each probe's record on `dti.events` and its cell's record on the cells changelog, by
+    their CreateTime (set by the producer when `send` is called: ingest's, then the worker's after the
+    fold), into `trace[value]`. Same clock as the probes' POST and arrival times (one machine)."""
+    changelog = "dti-scoring-cells-changelog"
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
+    await consumer.start()
+    try:
+        tps = await _partitions(consumer, "dti.events") + await _partitions(consumer, changelog)
+        consumer.assign(tps)
+        await consumer.seek_to_end(*tps)
+        for tp in tps:
+            await consumer.position(tp)
+        ready.set()
+        while not stop.is_set():
+            batch = await consumer.getmany(timeout_ms=100)
+            for tp, msgs in batch.items():
+                for m in msgs:
+                    if tp.topic == "dti.events":
+                        if b'"department"' not in (m.value or b""):
+                            continue
+                        for d in orjson.loads(m.value or b"[]"):
+                            if d.get("u") == unit and d.get("m") == metric:
+                                trace.setdefault(float(d["v"]), {})["produced"] = m.timestamp / 1000
+                    elif m.key and m.value and orjson.loads(m.key).startswith(f"{metric}|{unit}|"):
+                        # a cell written once for several probes in one batch answers each of them
+                        level = float(orjson.loads(m.value)["v"])
+                        for t in [t for v, t in trace.items() if v <= level and "folded" not in t]:
+                            t["folded"] = m.timestamp / 1000
+    finally:
+        await consumer.stop()
+
+
+def hops(trace: dict[float, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Per hop, p50 and p99 in ms over the probes traced end to end: POST -> ingest's send to `dti.events`
+    -> the worker's send of the cell to the changelog -> the `dti.scores` record's `emitted_at` -> seen."""
+    steps = [("post", "produced"), ("produced", "folded"), ("folded", "emitted"), ("emitted", "seen")]
+    whole = [t for t in trace.values() if all(k in t for k in ("post", "produced", "folded", "emitted", "seen"))]
+    out: dict[str, dict[str, float]] = {}
+    for a, b in steps:
+        xs = [t[b] - t[a] for t in whole]
+        if xs:
+            out[f"{a}->{b}"] = {"p50_ms": pct(xs, 50) * 1000, "p99_ms": pct(xs, 99) * 1000, "n": len(xs)}
+    return out
+
+
 async def dti_latency(
-    ingest: str, bootstrap: str, lgsp_key: str, dept_key: str, rules: RuleSet, seconds: float, rate: int = 1000
+    ingest: str,
+    bootstrap: str,
+    lgsp_key: str,
+    dept_key: str,
+    rules: RuleSet,
+    seconds: float,
+    rate: int = 1000,
+    trace: dict[float, dict[str, float]] | None = None,
 ) -> tuple[list[float], float, int]:
     """POST-to-`dti.scores` latency of probes under `rate` events/s of LGSP batches (see the module doc);
-    also the 503s ingest answered (each request sent again until accepted)."""
+    also the 503s ingest answered (each request sent again until accepted). With `trace`, each probe's
+    hops by the records' own timestamps (`hops`)."""
     ready, stop = asyncio.Event(), asyncio.Event()
     fw, code, metric, unit = probe_indicator(rules)
     year = datetime.now(PROVINCE_TZ).year
@@ -405,10 +487,18 @@ async def dti_latency(
             return
         shown = orjson.loads(value)["indicators"][code]["value"]
         for v in [v for v in pending if shown is not None and v <= shown]:
-            samples.append(now - pending.pop(v))
+            posted = pending.pop(v)
+            samples.append(now - posted)
+            if trace is not None:
+                trace.setdefault(v, {}).update(post=posted, seen=now, emitted=orjson.loads(value)["emitted_at"])
 
     reader = asyncio.create_task(_consume_latency(bootstrap, "dti.scores", ready, stop, on_record))
     await ready.wait()
+    tracer = None
+    if trace is not None:
+        traced = asyncio.Event()
+        tracer = asyncio.create_task(_trace_hops(bootstrap, unit, metric, trace, traced, stop))
+        await traced.wait()
     sent = refused = 0
     per_request = 50
     limits = httpx.Limits(max_connections=64)
@@ -466,6 +556,8 @@ async def dti_latency(
         await asyncio.sleep(0.05)
     stop.set()
     await reader
+    if tracer is not None:
+        await tracer
     if pending:
         raise RuntimeError(f"{len(pending)} probes never showed on dti.scores")
     return samples, achieved, refused
@@ -475,16 +567,24 @@ def _percentiles(xs: list[float]) -> dict[str, float]:
     return {"p50_ms": pct(xs, 50) * 1000, "p99_ms": pct(xs, 99) * 1000, "n": len(xs)}
 
 
-def measure(quick: bool) -> dict[str, Any]:
+def measure(
+    quick: bool,
+    latency_only: bool = False,
+    trace: bool = False,
+    seconds: float | None = None,
+    events: int | None = None,
+) -> dict[str, Any]:
+    """Every pass; with `latency_only` only the broker's and `dti`'s latency passes (no backlog, no naive
+    agent), with `trace` the `dti` pass also times each probe's hops (`hops`)."""
     from services.kafka.keys import create_key
     from shared.settings import Settings
     from tests.e2e.server import free_port
     from tests.kafka.cluster import DTI, KAFKA_VERSION, KafkaCluster, kafka_env
 
-    n = 30_000 if quick else 200_000
+    n = events or (30_000 if quick else 200_000)
     n_naive = 6_000 if quick else 30_000
     n_small = 20_000 if quick else 100_000
-    lat_seconds = 3.0 if quick else 15.0
+    lat_seconds = seconds or (3.0 if quick else 15.0)
     rules_dir = ROOT / "rules"
     rules = load_ruleset(rules_dir)
     root = rules.org_tree.roots[0].code
@@ -532,8 +632,9 @@ def measure(quick: bool) -> dict[str, Any]:
                 [sys.executable, "-m", "benchmarks.naive_faust", broker.bootstrap,
                  f"{NAIVE_IN},{NAIVE_LATENCY_IN}", NAIVE_OUT, str(PARTITIONS), str(n_naive)],
                 tmp / "naive.log", env, stdout_pipe=True,
-            )  # fmt: skip
-            procs.append(naive)
+            ) if not latency_only else None  # fmt: skip
+            if naive is not None:
+                procs.append(naive)
             port, iport = free_port(), free_port()
             worker = Proc(
                 [*DTI, "scoring", "--port", str(port), "--data-dir", str(tmp / "scoring")], tmp / "scoring.log", env
@@ -541,13 +642,25 @@ def measure(quick: bool) -> dict[str, Any]:
             procs.append(worker)
             ingest = Proc([*DTI, "ingest", "--port", str(iport), "--data-dir", str(tmp / "ingest")], tmp / "i.log", env)
             procs.append(ingest)
-            naive.line(120)["ready"]
+            if naive is not None:
+                naive.line(120)["ready"]
             _wait_ready(f"http://127.0.0.1:{port}", worker)
             _wait_ready(f"http://127.0.0.1:{iport}", ingest)
             for proc in procs:
                 proc.pause()
             out["startup_s"] = time.monotonic() - t_start
 
+            singles = _events(rules, 2_000, request=1)[0]  # as 1,000 separate posts a second would write them
+            if latency_only:
+                out["broker_latency"] = _percentiles(
+                    asyncio.run(
+                        paced_latency(broker.bootstrap, BROKER_LATENCY, BROKER_LATENCY, singles, 1000, lat_seconds)
+                    )[0]
+                )
+                _dti_latency_pass(out, worker, ingest, iport, broker.bootstrap, lgsp, dept, rules, lat_seconds, trace)
+                out["latency_vs_broker_p99"] = out["dti_latency"]["p99_ms"] / out["broker_latency"]["p99_ms"]
+                return out
+            assert naive is not None
             # the broker alone: Kafka's own tools, producer, bare consumer, produce-to-consume latency
             out |= kafka_tools(broker.bootstrap, records, 4 if quick else 2, tmp)
             out["kafka_consumer_perf_per_s"] = out["kafka_consumer_perf_records_per_s"] * out["events_per_record"]
@@ -565,7 +678,6 @@ def measure(quick: bool) -> dict[str, Any]:
             out["bare_small_per_s"] = statistics.median(
                 [asyncio.run(bare_consume(broker.bootstrap, SMALL, len(small))) for _ in range(3)]
             )
-            singles = _events(rules, 2_000, request=1)[0]  # as 1,000 separate posts a second would write them
             out["broker_latency"] = _percentiles(
                 asyncio.run(
                     paced_latency(broker.bootstrap, BROKER_LATENCY, BROKER_LATENCY, singles, 1000, lat_seconds)
@@ -585,16 +697,11 @@ def measure(quick: bool) -> dict[str, Any]:
 
             # the worker on its backlog (it has sat stopped since it was ready: the timing starts when it
             # has folded its first events)
-            out |= worker_throughput(f"http://127.0.0.1:{port}", worker, n, expected, root)
+            with _spied(worker, "worker-backlog"):
+                out |= worker_throughput(f"http://127.0.0.1:{port}", worker, n, expected, root)
             _note(out)
 
-            ingest.resume()
-            samples, achieved, refused = asyncio.run(
-                dti_latency(f"http://127.0.0.1:{iport}", broker.bootstrap, lgsp, dept, rules, lat_seconds)
-            )
-            out["dti_latency"] = _percentiles(samples)
-            out["latency_refused_requests"] = refused
-            out["latency_load_events_per_s"] = achieved
+            _dti_latency_pass(out, worker, ingest, iport, broker.bootstrap, lgsp, dept, rules, lat_seconds, trace)
         finally:
             for proc in reversed(procs):
                 proc.stop()
@@ -605,6 +712,34 @@ def measure(quick: bool) -> dict[str, Any]:
     out["kafka_perf_ratio"] = out["scored_events_per_s"] / out["kafka_consumer_perf_per_s"]
     out["latency_vs_broker_p99"] = out["dti_latency"]["p99_ms"] / out["broker_latency"]["p99_ms"]
     return out
+
+
+def _dti_latency_pass(
+    out: dict[str, Any],
+    worker: Proc | None,
+    ingest: Proc,
+    iport: int,
+    bootstrap: str,
+    lgsp: str,
+    dept: str,
+    rules: RuleSet,
+    seconds: float,
+    trace: bool,
+) -> None:
+    """The `dti` latency pass: ingest (and, if still stopped, the worker) resumed, probes under load."""
+    if worker is not None:
+        worker.resume()
+    ingest.resume()
+    traced: dict[float, dict[str, float]] | None = {} if trace else None
+    with _spied(worker or ingest, "worker-latency" if worker else "ingest-latency"):
+        samples, achieved, refused = asyncio.run(
+            dti_latency(f"http://127.0.0.1:{iport}", bootstrap, lgsp, dept, rules, seconds, trace=traced)
+        )
+    out["dti_latency"] = _percentiles(samples)
+    out["latency_refused_requests"] = refused
+    out["latency_load_events_per_s"] = achieved
+    if traced is not None:
+        out["dti_latency_hops"] = hops(traced)
 
 
 def _note(out: dict[str, Any]) -> None:
@@ -679,8 +814,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--latency-only", action="store_true", help="only the broker's and dti's latency passes")
+    ap.add_argument("--trace", action="store_true", help="time each latency probe's hops (records' timestamps)")
+    ap.add_argument("--seconds", type=float, help="length of each latency pass (3 s quick, 15 s otherwise)")
+    ap.add_argument("--events", type=int, help="events in the backlog (30,000 quick, 200,000 otherwise)")
     args = ap.parse_args()
-    r = measure(args.quick)
+    r = measure(args.quick, args.latency_only, args.trace, args.seconds, args.events)
+    if args.latency_only:
+        for name in ("broker_latency", "dti_latency"):
+            x = r[name]
+            print(f"{name}: p50 {x['p50_ms']:.1f} ms, p99 {x['p99_ms']:.1f} ms ({x['n']} samples)")
+        for hop, x in r.get("dti_latency_hops", {}).items():
+            print(f"  {hop}: p50 {x['p50_ms']:.1f} ms, p99 {x['p99_ms']:.1f} ms ({x['n']})")
+        print(f"  p99 = {r['latency_vs_broker_p99']:.2f}x the broker's; load {r['latency_load_events_per_s']:,.0f}/s")
+        if args.json:
+            args.json.write_text(json.dumps(r, indent=2) + "\n")
+        return
+
     print(
         f"backlog: {r['events']:,} events in {r['records']:,} dti.events records ({r['events_per_record']:.2f} "
         f"events per record: requests of {REQUEST}, one record per partition per request) over "

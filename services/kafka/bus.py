@@ -47,13 +47,13 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     ]
 
 
-async def ensure_topics(settings: Settings) -> None:
-    """Create the project's topics if they are missing (Faust creates its own changelog topics)."""
+async def ensure_topics(settings: Settings, extra: Sequence[NewTopic] = ()) -> None:
+    """Create the project's topics (and `extra` ones) if they are missing."""
     admin = AIOKafkaAdminClient(bootstrap_servers=brokers(settings), request_timeout_ms=10_000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in topic_specs(settings) if t.name not in existing]
+        missing = [t for t in [*topic_specs(settings), *extra] if t.name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
                 await admin.create_topics(missing)
@@ -108,7 +108,9 @@ class Producer:
             bootstrap_servers=brokers(self.settings),
             acks="all",
             enable_idempotence=self.settings.kafka_idempotence,
-            linger_ms=2,
+            # no linger: a request's records are sent at once (aiokafka sends one request per broker at
+            # a time, so under load what is sent meanwhile goes in the next request anyway)
+            linger_ms=0,
             request_timeout_ms=10_000,
             retry_backoff_ms=100,
         )

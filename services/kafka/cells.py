@@ -30,6 +30,7 @@ from shared.scoring.store import OwnEntry
 Cell = dict[str, Any]
 Incoming = tuple[int, int, int, BusEvent]  # partition, offset, index in the record, event
 Position = tuple[int, int, int]  # partition, offset, index
+BUCKETS_KEPT = 65_536  # occurred_at values whose bucket an Aggregator remembers (then it starts afresh)
 
 
 def cell_key(metric: str, org_unit: str, year: int, quarter: int) -> str:
@@ -59,6 +60,7 @@ class Aggregator:
 
     def __init__(self) -> None:
         self.index: dict[tuple[str, str], Position] = {}
+        self._buckets: dict[float, tuple[int, int]] = {}  # occurred_at -> (year, quarter): `bucket_ts`, pure
 
     def remember(self, partition: int, records: Iterable[Sequence[Any]]) -> None:
         """Rebuild the id index from a dedup record (after a recovery or a reassignment)."""
@@ -68,17 +70,26 @@ class Aggregator:
     def absorb(self, batch: Iterable[Incoming], get_cell: Callable[[str], Cell | None]) -> Absorbed:
         out = Absorbed()
         index = self.index
+        buckets = self._buckets
+        if len(buckets) > BUCKETS_KEPT:
+            buckets.clear()
+        cells = out.cells
         before: dict[str, tuple[int, int] | None] = {}  # cell key -> (partition, offset) it had before the batch
+        owned: set[str] = set()  # cells whose dict this batch made: a counter event may update them in place
         last: dict[int, tuple[int, int]] = {}  # partition -> the last (offset, index) absorbed in this batch
+        seen = out.seen
         for partition, offset, i, ev in batch:
             done = last.get(partition)
             if done is not None and (offset, i) <= done:
                 out.replayed += 1  # delivered twice within the batch
                 continue
             last[partition] = (offset, i)
-            year, quarter = bucket_ts(ev.ts)
-            key = cell_key(ev.metric, ev.org_unit, year, quarter)
-            cell = out.cells.get(key)
+            ts = ev.ts
+            yq = buckets.get(ts)
+            if yq is None:  # one conversion per occurred_at (a request's events often share it)
+                yq = buckets[ts] = bucket_ts(ts)
+            key = f"{ev.metric}|{ev.org_unit}|{yq[0]}|{yq[1]}"  # cell_key
+            cell = cells.get(key)
             if cell is None:
                 found = get_cell(key)
                 cell = dict(found) if found is not None else None
@@ -87,22 +98,35 @@ class Aggregator:
             if had is not None and had[0] == partition and had[1] >= offset:
                 out.replayed += 1  # counted before a crash or a rebalance
                 continue
-            if ev.kind == "e":
+            kind = ev.kind
+            if kind == "e":
                 ident = dedup_key(ev.source, ev.event_id)
                 prev = index.get(ident)
                 if prev is not None and prev != (partition, offset, i):
                     out.duplicates += 1  # a client's retry of an event already counted
                     continue
                 index[ident] = (partition, offset, i)
-                out.seen.setdefault(partition, []).append([ev.source, ev.event_id, offset, i])
+                listed = seen.get(partition)
+                if listed is None:
+                    listed = seen[partition] = []
+                listed.append([ev.source, ev.event_id, offset, i])
+                if ev.metric_type == "c" and key in owned and cell is not None and cell["t"] == "c":
+                    # a counter event on a cell this batch already rewrote: the same as `_fold`, in place
+                    value, count = fold_counter(cell["v"], cell["n"], ev.value)
+                    cell["v"], cell["n"], cell["p"], cell["o"] = value, int(count), partition, offset
+                    if ts > cell["lt"]:
+                        cell["lt"] = ts
+                    out.applied += 1
+                    continue
             new = _fold(cell, ev, partition, offset)
             if new is None:
                 out.duplicates += 1  # the same figure for the same period again
                 if cell is not None:
                     cell["o"] = offset
-                    out.cells[key] = cell
+                    cells[key] = cell
                 continue
-            out.cells[key] = new
+            cells[key] = new
+            owned.add(key)
             out.applied += 1
         return out
 

@@ -24,6 +24,7 @@ from typing import Any, cast
 
 import faust
 import structlog
+from aiokafka.admin import NewTopic
 from faust.streams import _current_event
 from faust.types import TP, EventT
 
@@ -150,7 +151,10 @@ class ScoringFaust:
             topic_partitions=n,
             topic_replication_factor=settings.kafka_replication,
             producer_acks=-1,
-            producer_linger_ms=5,
+            # no linger: a batch's changelog writes are sent at once and the fold waits for their
+            # acknowledgement (aiokafka sends one request per broker at a time; what is sent meanwhile
+            # goes in the next one anyway)
+            producer_linger_ms=0,
             table_standby_replicas=0,
             consumer_auto_offset_reset="earliest",
             consumer_group_instance_id=settings.scoring_instance_id,
@@ -193,6 +197,20 @@ class ScoringFaust:
         if own is None or (own["p"] == seen["p"] and seen["o"] > own["o"]):
             return seen
         return own  # type: ignore[no-any-return]
+
+    def changelog_specs(self) -> list[NewTopic]:
+        """The tables' changelog topics as Faust declares them (compacted, one partition per `dti.events`
+        partition), for creating them before the app joins its group. Left to Faust, they are created as
+        the app starts, and the group leader's first metadata may not list a topic created a moment before:
+        Faust's assignor then logs "Ignoring missing topic" and leaves that changelog out of every
+        assignment until the leader's metadata is refreshed (aiokafka: every 5 minutes). Seen in the
+        fault tests on a fresh broker: the `dedup` changelog was in no assignment, so no worker recovered
+        the id index after a restart or a takeover, and a client's retries were counted again."""
+        n, rf = self.settings.kafka_partitions, self.settings.kafka_replication
+        return [
+            NewTopic(table.changelog_topic.get_topic_name(), n, rf, topic_configs={"cleanup.policy": "compact"})
+            for table in (self.cells, self.dedup)
+        ]
 
     @property
     def cells_changelog(self) -> str:

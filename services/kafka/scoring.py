@@ -86,12 +86,13 @@ class KafkaScoring:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        await with_reconnect(lambda: ensure_topics(self.settings), "topics", (KafkaError, OSError))
+        changelogs = self.faust.changelog_specs()  # before the app joins its group (see changelog_specs)
+        await with_reconnect(lambda: ensure_topics(self.settings, changelogs), "topics", (KafkaError, OSError))
         self._producer = AIOKafkaProducer(
             bootstrap_servers=brokers(self.settings),
             acks="all",
             enable_idempotence=self.settings.kafka_idempotence,
-            linger_ms=5,
+            linger_ms=0,  # a round's updates are sent together anyway; a linger only delays them
         )
         await with_reconnect(self._producer.start, "producer", (KafkaError, OSError))
         await self.faust.app.start()
