@@ -46,7 +46,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +59,8 @@ from benchmarks.bench_ingest import batch_body, pct, probe_event, probe_indicato
 from benchmarks.figures import Figure, load_figure, ratio
 from benchmarks.synthetic import ROOT
 from services.kafka.messages import Record
+from shared import clock
 from shared.events import AcceptedEvent
-from shared.periods import PROVINCE_TZ
 from shared.rules.loader import load_ruleset
 from shared.rules.model import RuleSet
 
@@ -89,7 +89,7 @@ def _events(rules: RuleSet, n: int, request: int = REQUEST) -> tuple[list[Record
 
     metrics = sorted(m for m in rules.catalog.sources["lgsp"] if rules.catalog.metrics[m].type == "counter")
     units = [u.code for u in rules.org_tree.units]
-    when = datetime.now(PROVINCE_TZ) - timedelta(minutes=1)  # this year, this quarter
+    when = clock.now() - timedelta(minutes=1)  # this year, this quarter (the province's clock)
     records: list[Record] = []
     sizes: list[int] = []
     count: Counter[str] = Counter()
@@ -477,7 +477,7 @@ async def dti_latency(
     hops by the records' own timestamps (`hops`)."""
     ready, stop = asyncio.Event(), asyncio.Event()
     fw, code, metric, unit = probe_indicator(rules)
-    year = datetime.now(PROVINCE_TZ).year
+    year = clock.now().year
     want_key = f"{unit}|{fw}|{year}".encode()
     pending: dict[float, float] = {}  # probe value -> time just before its POST
     samples: list[float] = []

@@ -28,9 +28,9 @@ from services.ingest.keys import admin_token
 from services.kafka.bus import brokers, ensure_topics
 from services.kafka.messages import ScoreUpdate, decode_score
 from services.kernel import RulesHolder, RulesState, service_app, with_reconnect
-from shared.alerts.engine import RoundResult
+from shared.alerts import RoundResult
 from shared.periods import PROVINCE_TZ
-from shared.scoring.results import UnitScore
+from shared.scoring import UnitScore
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.kafka.messages import BusEvent
-from shared.scoring.semantics import bucket_ts, correction, dedup_key, fold_counter, level_replaces
-from shared.scoring.store import OwnEntry
+from shared.scoring import OwnEntry, bucket_ts, correction, dedup_key, fold_counter, level_replaces
 
 Cell = dict[str, Any]
 Incoming = tuple[int, int, int, BusEvent]  # partition, offset, index in the record, event

@@ -22,8 +22,8 @@ import orjson
 from aiokafka.partitioner import murmur2
 
 from shared.events import AcceptedEvent
-from shared.scoring.evaluate import INDEX
-from shared.scoring.results import CompositeResult, IndicatorResult, UnitScore
+from shared.rules import INDEX
+from shared.scoring import CompositeResult, IndicatorResult, UnitScore
 
 
 class BusEvent(NamedTuple):

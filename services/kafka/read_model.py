@@ -15,10 +15,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from services.kafka.cells import own_entry
-from shared.rules.model import RuleSet
-from shared.scoring.engine import OwnUpdate, ScoringEngine
-from shared.scoring.results import UnitScore
-from shared.scoring.store import OwnEntry
+from shared.rules import RuleSet
+from shared.scoring import OwnEntry, OwnUpdate, ScoringEngine, UnitScore
 
 
 class ReadModel:

@@ -29,9 +29,8 @@ from services.kafka.read_model import ReadModel
 from services.kernel import MetricsView, RulesHolder, RulesState, scores_for_metrics, service_app, with_reconnect
 from services.reports import routes as reports_routes
 from services.scoring.routes import read
-from shared.rules.model import RuleSet
-from shared.scoring.engine import ScoringEngine
-from shared.scoring.results import UnitScore
+from shared.rules import RuleSet
+from shared.scoring import ScoringEngine, UnitScore
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
