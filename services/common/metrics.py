@@ -85,6 +85,13 @@ class ServiceMetrics:
             ["topic"],
             registry=r,
         )
+        self.kafka_rereads = Counter(
+            "dti_kafka_consumer_rereads_total",
+            "Holes in the offsets Faust handed the scoring agent within an assignment, read directly and folded "
+            "in order (docs/kafka-mode.md)",
+            ["topic"],
+            registry=r,
+        )
         self.kafka_produce_failures = Counter(
             "dti_kafka_produce_failures_total", "Sends the broker did not acknowledge in time", ["topic"], registry=r
         )

@@ -24,12 +24,14 @@ from typing import Any, cast
 
 import faust
 import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import NewTopic
 from faust.streams import _current_event
 from faust.types import TP, EventT
 
 from services.kafka.bus import brokers
 from services.kafka.cells import Aggregator, Cell, Incoming
+from services.kafka.continuity import Continuity
 from services.kafka.messages import decode_events
 from shared.settings import Settings
 
@@ -44,6 +46,7 @@ class AgentStats:
     duplicates: int = 0
     replayed: int = 0
     dead_letters: int = 0
+    rereads: int = 0  # holes in what Faust handed the agent, read directly (services/kafka/continuity.py)
     last_batch_at: float = 0.0
     next_offset: dict[int, int] = field(default_factory=dict)  # partition -> next offset to process
     recovered: bool = False
@@ -80,6 +83,12 @@ async def _put(app: faust.App, table: Any, partition: int, key: str, value: Any)
 # (`ScoringFaust._aggregate`): at a steady trickle a request's records are folded a few ms after they
 # arrive instead of waiting out `DTI_SCORING_BATCH_SECONDS`, which is kept for a backlog's big batches.
 FETCH_GAP_SECONDS = 0.002
+# A partition counts as a backlog (batches held up to `DTI_SCORING_BATCH_SECONDS`) only when more than this
+# many of its records are fetched or known to the fetcher and not folded. "Any record" held about one batch
+# in ten for the whole linger at 1,000 events/s (a record arriving during the fold); with 16, POST-to-
+# `dti.scores` p99 160-163 ms against 226-230 ms (bench_kafka --latency-only, alternating, BENCHMARKS.md).
+BACKLOG_RECORDS = 16
+HOLE_READ_SECONDS = 30.0  # then the batch fails (logged, set aside) rather than fold past the hole
 CHANGELOG_ACK_SECONDS = 15.0  # then a batch's changelog writes are sent again (ScoringFaust._write)
 DEDUP_IDS_PER_RECORD = 5000  # about 250 kB of ids: well under Kafka's 1 MB default record and request size
 
@@ -136,6 +145,8 @@ class ScoringFaust:
         self.stats = AgentStats()
         self.aggregator = Aggregator()
         self.fresher: Callable[[str], Cell | None] = lambda _key: None  # the read model's view of the changelog
+        # the highest offset of a partition any cell absorbed, as the read model saw it (None: no cell yet)
+        self.continuity = Continuity(lambda _partition: None)
         # Set once the read model has read the cells changelog up to the end it found after the latest
         # assignment; `_fold` waits for it. `on_assigned` tells the read model to find that end (without a
         # read model there is nothing to wait for).
@@ -306,22 +317,23 @@ class ScoringFaust:
             guard.cancel()
 
     def behind(self) -> bool:
-        """Whether a partition's high watermark, as the last fetch saw it, is past the offsets folded: a
-        backlog. At a steady trickle every record fetched is folded by the end of a batch, so this is
-        false and batches are not held for `DTI_SCORING_BATCH_SECONDS`."""
+        """Whether a partition's high watermark, as the last fetch saw it, is more than `BACKLOG_RECORDS` past
+        the offsets folded: a backlog. At a steady trickle the few records that arrive during a fold are
+        taken at once, and batches are not held for `DTI_SCORING_BATCH_SECONDS`."""
         try:
             consumer = self.app.consumer
             topic = self.settings.topic_events
             for tp in consumer.assignment():
                 if tp.topic == topic:
                     hw = consumer.highwater(tp)
-                    if hw is not None and hw > self.stats.next_offset.get(tp.partition, hw):
+                    if hw is not None and hw > self.stats.next_offset.get(tp.partition, hw) + BACKLOG_RECORDS:
                         return True
         except Exception:  # the consumer is not started, or is being rebalanced
             return False
         return False
 
     async def _assigned(self, _sender: Any, *_args: Any, **_kwargs: Any) -> None:
+        self.continuity.reset()
         self.read_model_current.clear()
         self.on_assigned()
 
@@ -344,6 +356,38 @@ class ScoringFaust:
             log.error("changelog_writes_unacknowledged", writes=len(writes), pending=len(pending), attempt=attempt)
         raise TimeoutError(f"{len(writes)} changelog writes not acknowledged")
 
+    async def _read_hole(self, partition: int, start: int, end: int) -> list[Incoming]:
+        """The events of records [start, end) of a partition, read with a plain consumer outside Faust's fetch
+        pipeline (see services/kafka/continuity.py). A record this version cannot read is set aside, as in
+        `_fold`. Offsets without a record (commit markers) are simply not there."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=brokers(self.settings), enable_auto_commit=False, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        try:
+            tp = TopicPartition(self.settings.topic_events, partition)
+            consumer.assign([tp])
+            consumer.seek(tp, start)
+            out: list[Incoming] = []
+            deadline = time.monotonic() + HOLE_READ_SECONDS
+            while time.monotonic() < deadline:
+                for r in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
+                    if r.offset >= end:
+                        return out
+                    try:
+                        events = decode_events(r.value or b"")
+                    except Exception as exc:
+                        log.error("event_undecodable", partition=partition, offset=r.offset, error=str(exc))
+                        await self.dead.send(key=r.key, value=r.value)
+                        self.stats.dead_letters += 1
+                        continue
+                    out += [(partition, r.offset, i, ev) for i, ev in enumerate(events)]
+                if await consumer.position(tp) >= end:
+                    return out
+            raise TimeoutError(f"could not read {self.settings.topic_events}[{partition}] {start}..{end}")
+        finally:
+            await consumer.stop()
+
     async def _fold(self, batch: list[EventT[Any]]) -> None:
         # Fold on the newest state of every cell: after an assignment, wait until the read model has read the
         # cells changelog to the end it found then. Built for Tansu, whose end offsets made Faust's recovery
@@ -356,6 +400,15 @@ class ScoringFaust:
         for ev in batch:
             msg = ev.message
             p = msg.partition
+            hole = self.continuity.take(p, msg.offset)
+            if hole is not None:
+                # records Faust did not hand over: read and fold them first, in order
+                found = await self._read_hole(p, *hole)
+                by_partition.setdefault(p, []).extend(found)
+                self.stats.rereads += 1
+                log.warning(
+                    "consumer_skipped_records", partition=p, first=hole[0], until=hole[1], events_read=len(found)
+                )
             last[p] = ev
             try:
                 events = decode_events(msg.value or b"")

@@ -24,6 +24,7 @@ class ReadModel:
         self.cells: dict[str, OwnEntry] = {}
         self.raw: dict[str, Mapping[str, Any]] = {}  # the cells as the changelog holds them
         self.latest: dict[str, dict[str, float]] = {}  # unit -> metric -> newest occurred_at (Unix seconds)
+        self.through: dict[int, int] = {}  # dti.events partition -> highest offset a cell of it absorbed
         self.engine = ScoringEngine(rules)
 
     def apply(self, records: Iterable[tuple[str, Mapping[str, Any] | None]]) -> list[UnitScore]:
@@ -40,6 +41,9 @@ class ReadModel:
                 # resumed before it learnt it had lost the partition). Offsets only grow, so keep the newer.
                 continue
             self.raw[key] = cell
+            p, o = int(cell["p"]), int(cell["o"])
+            if o > self.through.get(p, -1):
+                self.through[p] = o
             new = own_entry(key, cell)
             self.cells[key] = new
             seen = self.latest.setdefault(new.unit, {})
@@ -50,6 +54,11 @@ class ReadModel:
                 continue  # kept in `cells`: a later rules version that knows it scores it
             updates.append((new.metric, unit, new.year, new.quarter, new.value, new.events, new.ts, new.seq))
         return self.engine.set_own_batch(updates) if updates else []
+
+    def folded_through(self, partition: int) -> int | None:
+        """The highest offset of a `dti.events` partition any cell absorbed (None: no cell yet): every record up
+        to it was folded by some owner (services/kafka/continuity.py)."""
+        return self.through.get(partition)
 
     def swap_rules(self, rules: RuleSet) -> None:
         """Score the same cells under new rules: a fresh engine restored from the cells."""

@@ -47,6 +47,7 @@ class KafkaScoring:
         self.faust = ScoringFaust(settings)
         self.faust.fresher = lambda key: self.model.raw.get(key)  # type: ignore[assignment,return-value]
         self.faust.on_assigned = self._find_changelog_end
+        self.faust.continuity.folded_through = self.model.folded_through
         self.caught_up = False
         self._end_wanted = False  # an assignment happened: find the changelog's end again and read up to it
         self.owned: set[int] = set()
@@ -200,7 +201,8 @@ class KafkaScoring:
         skipped = {"duplicate": st.duplicates, "replayed": st.replayed, "dead_letter": st.dead_letters}
         for reason, now in skipped.items():
             self.metrics.scoring_skipped.labels(reason).inc(now - self._skipped.get(reason, 0))
-        self._skipped = skipped
+        self.metrics.kafka_rereads.labels(self.settings.topic_events).inc(st.rereads - self._skipped.get("reread", 0))
+        self._skipped = {**skipped, "reread": st.rereads}
         if fa.stats.last_batch_at:
             self.metrics.scoring_last.set(fa.stats.last_batch_at)
 
@@ -276,6 +278,7 @@ class KafkaScoring:
             "duplicates": st.duplicates,
             "replayed": st.replayed,
             "dead_letters": st.dead_letters,
+            "rereads": st.rereads,
             "partitions": sorted(self.faust.assigned_partitions()),
             "owned_units": len(self.owned),
             "scores_sent": self.sent,

@@ -159,9 +159,8 @@ def _key_id(key: str) -> str:
 def test_offsets_without_records_in_dti_events_are_folded_through(stack: Stack) -> None:
     """On Apache Kafka a partition's offsets need not be contiguous even where nothing is compacted: a
     transactional producer's commit markers take an offset each and no consumer sees them. The worker folds
-    through such gaps (no re-read, nothing set aside) and counts every event once. (Tansu once made the
-    worker re-read "holes" it skipped after a rebalance; on Apache Kafka no test ever saw a skipped record,
-    and a marker would have looked like one: docs/kafka-mode.md.)"""
+    through such gaps and counts every event once, nothing set aside: where it reads a "hole" itself
+    (services/kafka/continuity.py), a marker's offset holds no record to read."""
     import asyncio
     from datetime import datetime
 

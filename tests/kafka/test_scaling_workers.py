@@ -164,6 +164,12 @@ def partitions(w: Service) -> set[int]:
     return set(w.get("/v1/worker")["partitions"])
 
 
+def running(b: Service) -> None:
+    """Start b again if a test before left it killed (a failure there must not fail the tests after it)."""
+    if b.proc is None or b.proc.poll() is not None:
+        b.start()
+
+
 def sharing(a: Service, b: Service) -> bool:
     pa, pb = partitions(a), partitions(b)
     return bool(pa) and bool(pb) and not (pa & pb) and pa | pb == {0, 1, 2, 3}
@@ -209,6 +215,7 @@ def test_two_workers_share_partitions_and_exact_totals(stack: Stack, pair: tuple
 
 def test_sigkill_one_of_two_live_workers_under_load(stack: Stack, pair: tuple[Service, Service, Any]) -> None:
     a, b, flow_extra = pair
+    running(b)
     eventually(lambda: sharing(a, b), timeout=40)
     events = wave(random.Random(11), "w2", 400)  # 800 events, 40 requests over about 2 s
     with Load(stack, events).running() as load:
@@ -244,6 +251,7 @@ def test_sigkill_one_of_two_live_workers_under_load(stack: Stack, pair: tuple[Se
 
 def test_hung_worker_is_evicted_taken_over_and_fenced(stack: Stack, pair: tuple[Service, Service, Any]) -> None:
     a, b, flow_extra = pair
+    running(b)
     eventually(lambda: sharing(a, b), timeout=60)
     assert b.proc is not None
     events = wave(random.Random(13), "w4", 400)
@@ -277,6 +285,7 @@ def test_static_member_restarted_within_its_session_keeps_its_partitions(
     coordinator hands it its old assignment and the group does not rebalance, so a never sees its own
     partitions change; events posted meanwhile wait on the topic and are all counted."""
     a, b, flow_extra = pair
+    running(b)
     eventually(lambda: sharing(a, b), timeout=60)
     mine, theirs = partitions(a), partitions(b)
     joins_before = a.log_path.read_text().count("Joined group")

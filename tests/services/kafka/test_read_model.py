@@ -38,3 +38,16 @@ def test_a_batch_ids_go_to_dedup_records_kafka_accepts() -> None:
     assert [x for c in chunks for x in c] == ids
     assert max(len(orjson.dumps(c)) for c in chunks) < 1024 * 1024 // 2
     assert len(orjson.dumps(ids)) > 1024 * 1024  # one record would not have fitted
+
+
+def test_the_read_model_knows_how_far_each_partition_was_folded() -> None:
+    """The lower bound a new owner checks its first record against (services/kafka/continuity.py)."""
+    model = ReadModel(load_ruleset(MINI))
+    assert model.folded_through(1) is None
+    a = cell_key("tthc.records_total", "P.D1.C1", 2025, 2)
+    b = cell_key("tthc.records_online", "P.D1.C1", 2025, 2)
+    model.apply([(a, {"t": "c", "v": 7.0, "n": 3, "p": 1, "o": 40, "lt": 1.0})])
+    model.apply([(b, {"t": "c", "v": 2.0, "n": 1, "p": 1, "o": 35, "lt": 1.0})])
+    assert model.folded_through(1) == 40 and model.folded_through(0) is None
+    model.apply([(a, {"t": "c", "v": 4.0, "n": 2, "p": 1, "o": 52, "lt": 1.0})])
+    assert model.folded_through(1) == 52
